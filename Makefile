@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make               build exitcount.ko for the running kernel (KVER/KDIR
+#                    select another) and the guest CLI
+# make check         unit tests, then the VM tests (emulated AMD and Intel
+#                    hosts booting Debian's stock kernel)
+# make demo          boot an emulated host, load the module, show a guest's
+#                    exit table
+# make style         checkpatch and clang-tidy on our sources
+
+EXITCOUNT_VERSION ?= 0.1.0
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+DESTDIR ?=
+PREFIX ?= /usr/local
+INSTALL_MOD_DIR ?= updates
+
+export EXITCOUNT_VERSION KVER KDIR
+
+all: module cli
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+
+cli:
+	$(MAKE) -C guest-cli
+
+install: modules_install
+	$(MAKE) -C guest-cli install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+unit:
+	$(MAKE) -C tests unit
+
+check:
+	tests/run.sh
+
+demo:
+	tests/vm/demo.sh
+
+style:
+	tests/style.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C guest-cli clean
+	$(MAKE) -C tests clean
+
+.PHONY: all module modules_install cli install unit check demo style clean

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hook registration and the hook bodies, each a thin call into the
+ * counting or query code.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kprobes.h>
+#include <linux/tracepoint.h>
+#include "compat.h"
+#include "counters.h"
+#include "hooks.h"
+#include "kvm_glue.h"
+#include "params.h"
+#include "query.h"
+
+/* Exported by kvm.ko; the declarations live in its private trace.h. */
+extern struct tracepoint __tracepoint_kvm_exit;
+extern struct tracepoint __tracepoint_kvm_entry;
+
+static void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+{
+	ec_count_exit(vcpu, ec_kvm_exit_slot(vcpu));
+}
+
+static void on_kvm_entry(EC_KVM_ENTRY_PROTO)
+{
+	ec_count_entry(vcpu);
+}
+
+/* kvm_cpuid(vcpu, u32 *eax, u32 *ebx, u32 *ecx, u32 *edx, exact_only) */
+struct cpuid_call {
+	struct kvm_vcpu *vcpu;
+	u32 *regs[EC_NR_REGS];
+	u32 leaf;
+	u32 subleaf;
+};
+
+static int on_cpuid_call(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct cpuid_call *c = (struct cpuid_call *)ri->data;
+	bool exact_only = (u8)regs_get_kernel_argument(regs, 5);
+	unsigned int i;
+
+	c->regs[EC_EAX] = (u32 *)regs_get_kernel_argument(regs, 1);
+	/* exact_only: KVM asking itself, not a guest's CPUID. */
+	if (exact_only || !ec_proto_is_leaf(*c->regs[EC_EAX]))
+		return 1;	/* no return probe */
+	for (i = EC_EBX; i < EC_NR_REGS; i++)
+		c->regs[i] = (u32 *)regs_get_kernel_argument(regs, 1 + i);
+	c->vcpu = (struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
+	c->leaf = *c->regs[EC_EAX];
+	c->subleaf = *c->regs[EC_ECX];
+	return 0;
+}
+
+static int on_cpuid_return(struct kretprobe_instance *ri,
+			   struct pt_regs *regs)
+{
+	struct cpuid_call *c = (struct cpuid_call *)ri->data;
+
+	ec_query_answer(c->vcpu, c->leaf, c->subleaf, c->regs[EC_EAX],
+			c->regs[EC_EBX], c->regs[EC_ECX], c->regs[EC_EDX]);
+	return 0;
+}
+
+static struct kretprobe cpuid_probe = {
+	.kp.symbol_name = "kvm_cpuid",
+	.entry_handler = on_cpuid_call,
+	.handler = on_cpuid_return,
+	.data_size = sizeof(struct cpuid_call),
+};
+
+static int on_destroy_vm(struct kprobe *p, struct pt_regs *regs)
+{
+	ec_forget_vm((struct kvm *)regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static struct kprobe destroy_probe = {
+	.pre_handler = on_destroy_vm,
+};
+
+static int register_tp(struct tracepoint *tp, void *probe)
+{
+	int ret = tracepoint_probe_register(tp, probe, NULL);
+
+	if (ret)
+		pr_err("cannot attach to tracepoint %s: %d\n", tp->name, ret);
+	return ret;
+}
+
+static int register_destroy_probe(void)
+{
+	int ret;
+
+	destroy_probe.symbol_name = ec_destroy_hook;
+	ret = register_kprobe(&destroy_probe);
+	if (ret)
+		pr_err("cannot hook %s (VM teardown): kprobe error %d\n",
+		       ec_destroy_hook, ret);
+	return ret;
+}
+
+static int register_cpuid_probe(void)
+{
+	int ret;
+
+	if (!ec_guest_query)
+		return 0;
+	/* kvm_cpuid never sleeps: one instance per CPU in flight at most. */
+	cpuid_probe.maxactive = 2 * num_possible_cpus();
+	ret = register_kretprobe(&cpuid_probe);
+	if (ret)
+		pr_err("cannot hook kvm_cpuid: kretprobe error %d\n", ret);
+	return ret;
+}
+
+static void unregister_cpuid_probe(void)
+{
+	if (!ec_guest_query)
+		return;
+	unregister_kretprobe(&cpuid_probe);
+	if (cpuid_probe.nmissed)
+		pr_warn("missed %d guest queries\n", cpuid_probe.nmissed);
+}
+
+/* The teardown hook goes first so that no VM state can outlive its VM. */
+int ec_hooks_register(void)
+{
+	int ret;
+
+	ret = register_destroy_probe();
+	if (ret)
+		return ret;
+	ret = register_cpuid_probe();
+	if (ret)
+		goto err_unregister_destroy;
+	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	if (ret)
+		goto err_unregister_cpuid;
+	ret = register_tp(&__tracepoint_kvm_entry, on_kvm_entry);
+	if (ret)
+		goto err_unregister_exit;
+	return 0;
+
+err_unregister_exit:
+	tracepoint_probe_unregister(&__tracepoint_kvm_exit, on_kvm_exit, NULL);
+	tracepoint_synchronize_unregister();
+err_unregister_cpuid:
+	unregister_cpuid_probe();
+err_unregister_destroy:
+	unregister_kprobe(&destroy_probe);
+	return ret;
+}
+
+void ec_hooks_unregister(void)
+{
+	tracepoint_probe_unregister(&__tracepoint_kvm_entry, on_kvm_entry,
+				    NULL);
+	tracepoint_probe_unregister(&__tracepoint_kvm_exit, on_kvm_exit, NULL);
+	/* No probe may still be running once we return. */
+	tracepoint_synchronize_unregister();
+	unregister_cpuid_probe();
+	unregister_kprobe(&destroy_probe);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Where exitcount attaches to KVM: the kvm_exit/kvm_entry tracepoints
+ * (counting and timing), a kretprobe on kvm_cpuid (answering guests) and
+ * a kprobe on VM teardown (freeing per-VM state).
+ */
+#ifndef EXITCOUNT_HOOKS_H
+#define EXITCOUNT_HOOKS_H
+
+int ec_hooks_register(void);
+void ec_hooks_unregister(void);
+
+#endif /* EXITCOUNT_HOOKS_H */

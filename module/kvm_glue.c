@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Finding our way into a stock KVM: kvm_x86_ops, the ISA and the exit
+ * handler tables are not exported, but kallsyms knows them.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include "compat.h"
+#include "kvm_glue.h"
+
+struct ec_kvm ec_kvm;
+
+static unsigned long (*lookup_name)(const char *name);
+
+/* kallsyms_lookup_name is not exported since 5.7; a kprobe finds it. */
+static int find_kallsyms(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	int ret = register_kprobe(&kp);
+
+	if (ret) {
+		pr_err("cannot find kallsyms_lookup_name (kprobe: %d)\n", ret);
+		return ret;
+	}
+	lookup_name = ec_callable(kp.addr);
+	unregister_kprobe(&kp);
+	return 0;
+}
+
+unsigned long ec_lookup(const char *name)
+{
+	unsigned long addr = lookup_name(name);
+
+	if (!addr)
+		pr_err("symbol %s not found\n", name);
+	return addr;
+}
+
+/* Entries in the array at @addr, from kallsyms' "name+0x0/0xSIZE" form. */
+static size_t symbol_entries(unsigned long addr)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long size;
+	char *slash;
+
+	sprint_symbol(buf, addr);
+	slash = strchr(buf, '/');
+	if (!slash || sscanf(slash + 1, "%lx", &size) != 1)
+		return 0;
+	return size / sizeof(void *);
+}
+
+static bool read_handlers(const char *sym)
+{
+	const struct ec_isa_table *t = ec_kvm.table;
+	unsigned long addr = ec_lookup(sym);
+	void *const *handlers = (void *const *)addr;
+	size_t n = addr ? symbol_entries(addr) : 0;
+	unsigned int slot;
+
+	if (!n)
+		return false;
+	for (slot = 0; slot < ec_other_slot(t); slot++) {
+		u32 nr = ec_slot_nr(t, slot);
+
+		if (t->names[slot] && nr < n && handlers[nr])
+			__set_bit(slot, (unsigned long *)ec_kvm.handled);
+	}
+	return true;
+}
+
+static void assume_all_handled(void)
+{
+	const struct ec_isa_table *t = ec_kvm.table;
+	unsigned int slot;
+
+	for (slot = 0; slot < ec_other_slot(t); slot++)
+		if (t->names[slot])
+			__set_bit(slot, (unsigned long *)ec_kvm.handled);
+}
+
+static int detect_isa(void)
+{
+	const char *name = ec_kvm.ops->name;
+
+	if (!ec_kvm.ops->EC_KVM_VENDOR_HOOK || !name) {
+		pr_err("no KVM vendor module loaded: modprobe kvm_intel or kvm_amd first\n");
+		return -ENODEV;
+	}
+	if (!strcmp(name, "kvm_intel"))
+		ec_kvm.table = &ec_vmx_table;
+	else if (!strcmp(name, "kvm_amd"))
+		ec_kvm.table = &ec_svm_table;
+	else {
+		pr_err("unsupported KVM vendor module %s\n", name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int ec_kvm_init(void)
+{
+	const char *sym;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(ec_kvm.handled) * 8 < EC_MAX_SLOTS);
+	ret = find_kallsyms();
+	if (ret)
+		return ret;
+	ec_kvm.ops = (struct kvm_x86_ops *)ec_lookup("kvm_x86_ops");
+	if (!ec_kvm.ops)
+		return -ENOENT;
+	ret = detect_isa();
+	if (ret)
+		return ret;
+	sym = ec_kvm.table->isa == EC_ISA_VMX ? "kvm_vmx_exit_handlers" :
+						"svm_exit_handlers";
+	ec_kvm.handled_from_kvm = read_handlers(sym);
+	if (!ec_kvm.handled_from_kvm) {
+		pr_warn("cannot read %s: treating every defined exit reason as handled\n",
+			sym);
+		assume_all_handled();
+	}
+	return 0;
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The CPUID protocol encoder: turns a leaf, a subleaf and a source of
+ * counters into the four registers a guest reads. Pure code, built into
+ * the module and, unchanged, into the unit tests.
+ */
+#include <exitcount/protocol.h>
+
+static void set_regs(uint32_t regs[EC_NR_REGS], uint32_t a, uint32_t b,
+		     uint32_t c, uint32_t d)
+{
+	regs[EC_EAX] = a;
+	regs[EC_EBX] = b;
+	regs[EC_ECX] = c;
+	regs[EC_EDX] = d;
+}
+
+static bool answer_info(const struct ec_source *src, uint32_t subleaf,
+			uint32_t regs[EC_NR_REGS])
+{
+	struct ec_stats total;
+
+	switch (subleaf) {
+	case EC_INFO_SIGNATURE:
+		set_regs(regs, EC_ABI_VERSION, EC_SIGNATURE_EBX,
+			 EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
+		return true;
+	case EC_INFO_HOST:
+		set_regs(regs, src->table->isa, src->scope, src->tsc_khz,
+			 src->table->max_nr);
+		return true;
+	case EC_INFO_TOTAL_HI:
+		src->read(src, EC_SLOT_TOTAL, &total);
+		set_regs(regs, (uint32_t)(total.count >> 32), 0, 0, 0);
+		return true;
+	}
+	return false;
+}
+
+/* 0x4FFFFFFE and 0x4FFFFFFD: the rules for undefined and unhandled. */
+static void answer_reason(const struct ec_source *src, uint32_t leaf,
+			  uint32_t reason, uint32_t regs[EC_NR_REGS])
+{
+	const struct ec_isa_table *t = src->table;
+	unsigned int slot = ec_slot(t, reason);
+	struct ec_stats s;
+
+	if (slot == ec_other_slot(t) || !t->names[slot]) {
+		set_regs(regs, 0, 0, 0, EC_STATUS_UNDEFINED);
+		return;
+	}
+	if (!ec_slot_handled(src->handled, slot)) {
+		set_regs(regs, 0, 0, 0, 0);
+		return;
+	}
+	src->read(src, (int)slot, &s);
+	if (leaf == EC_LEAF_COUNT)
+		set_regs(regs, (uint32_t)s.count, 0, 0, 0);
+	else
+		set_regs(regs, (uint32_t)(s.count >> 32),
+			 (uint32_t)(s.cycles >> 32), (uint32_t)s.cycles,
+			 EC_STATUS_OK);
+}
+
+bool ec_proto_answer(const struct ec_source *src, uint32_t leaf,
+		     uint32_t subleaf, uint32_t regs[EC_NR_REGS])
+{
+	struct ec_stats total;
+
+	switch (leaf) {
+	case EC_LEAF_TOTAL:
+		src->read(src, EC_SLOT_TOTAL, &total);
+		set_regs(regs, (uint32_t)total.count,
+			 (uint32_t)(total.cycles >> 32), (uint32_t)total.cycles,
+			 0);
+		return true;
+	case EC_LEAF_COUNT:
+	case EC_LEAF_DETAIL:
+		answer_reason(src, leaf, subleaf, regs);
+		return true;
+	case EC_LEAF_INFO:
+		return answer_info(src, subleaf, regs);
+	}
+	return false;
+}

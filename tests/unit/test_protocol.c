@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Unit tests for the CPUID protocol encoder (module/protocol.c) against
+ * the table in include/exitcount/protocol.h.
+ *
+ * The counters come from a fake ec_source whose per-slot values are a
+ * function of the reason number, and whether a reason is defined or
+ * handled is written out here from the manuals: so the expected registers
+ * are computed without the encoder's own reason-to-slot logic.
+ */
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <exitcount/protocol.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Bigger than any table: the size of the fake's per-slot arrays. */
+#define MAX_SLOTS 256u
+#define BITMAP_WORDS (MAX_SLOTS / 64)
+
+/* Every reason up to SCAN_LAST is tried one by one: well past both tables. */
+#define SCAN_LAST 0x1000u
+
+/*
+ * 32-bit reasons beyond the scan. VMX keeps flags in bits 16-31 of the exit
+ * reason (bit 31: VM-entry failure), so flagged copies of defined reasons
+ * must not alias them; 0xFFFFFFFF is also -1, EC_SLOT_TOTAL, as an int.
+ */
+static const uint32_t high_reasons[] = {
+	0x00001001, 0x0000ffff, 0x00010000, 0x0001000c, 0x7ffffffe,
+	0x7fffffff, 0x80000000, 0x80000001, 0x8000000c, 0x80000021,
+	0x80000400, 0xfffffffe, 0xffffffff,
+};
+
+#define NR_INPUTS (SCAN_LAST + 1 + ARRAY_SIZE(high_reasons))
+
+static uint32_t input(size_t i)
+{
+	return i <= SCAN_LAST ? (uint32_t)i : high_reasons[i - SCAN_LAST - 1];
+}
+
+/*
+ * Counter values per reason: above 2^32 so both halves matter, with
+ * different high halves per reason and bit 31 set in the low half to
+ * catch a sign extension.
+ */
+static uint64_t reason_count(uint32_t nr)
+{
+	return (uint64_t)(0x100 + nr) << 32 | (0xc0000000u + nr);
+}
+
+static uint64_t reason_cycles(uint32_t nr)
+{
+	return (uint64_t)(0x5a5a0000u + nr) << 32 | (0x80000003u | nr << 8);
+}
+
+/* Totals: distinct from every per-reason value. */
+#define TOTAL_COUNT	0x0000012389abcdefull
+#define TOTAL_CYCLES	0xfedcba9876543210ull
+
+/* Read from slots that hold no reason: a value nobody may ever see. */
+#define POISON		0xdeadbeefdeadbeefull
+
+/* One ISA: what the manual defines, and the fake host's answers. */
+struct isa_case {
+	enum ec_isa isa;
+	bool (*defined)(uint32_t nr);
+	const uint32_t *unhandled;	/* defined, but KVM lacks a handler */
+	size_t nr_unhandled;
+	const uint32_t *undefined;	/* gaps and boundary classes */
+	size_t nr_undefined;
+	uint32_t scope;
+	uint32_t tsc_khz;
+
+	/* filled by setup_case() */
+	const struct ec_isa_table *table;
+	uint64_t count[MAX_SLOTS];
+	uint64_t cycles[MAX_SLOTS];
+	uint64_t handled[BITMAP_WORDS];
+	struct ec_source src;
+};
+
+static bool vmx_defined(uint32_t nr)
+{
+	static const uint32_t gaps[] = { 35, 38, 42, 71, 82, 83 };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(gaps); i++)
+		if (nr == gaps[i])
+			return false;
+	return nr <= 85;
+}
+
+static bool svm_defined(uint32_t nr)
+{
+	return nr <= 0x0a6 || (nr >= 0x400 && nr <= 0x403);
+}
+
+/* Both ends of the tables included, so the edges are covered both ways. */
+static const uint32_t vmx_unhandled[] = {
+	5, 6, 11, 17, 65, 66, 69, 70, 72, 73, 76, 77, 78, 79, 80, 81, 85,
+};
+
+static const uint32_t svm_unhandled[] = {
+	0x000, 0x062, 0x073, 0x086, 0x08e, 0x0a0, 0x0a3, 0x0a6, 0x403,
+};
+
+static const uint32_t vmx_undefined[] = {
+	35, 38, 42, 71, 82, 83, 86, 87,
+	0x7fffffff, 0x80000000, 0xffffffff,
+};
+
+static const uint32_t svm_undefined[] = {
+	0x0a7, 0x0a8, 0x3ff, 0x404, 0x405,
+	0x7fffffff, 0x80000000, 0xffffffff,
+};
+
+static struct isa_case vmx_case = {
+	.isa = EC_ISA_VMX,
+	.defined = vmx_defined,
+	.unhandled = vmx_unhandled,
+	.nr_unhandled = ARRAY_SIZE(vmx_unhandled),
+	.undefined = vmx_undefined,
+	.nr_undefined = ARRAY_SIZE(vmx_undefined),
+	.scope = EC_SCOPE_VM,
+	.tsc_khz = 2893299,
+};
+
+static struct isa_case svm_case = {
+	.isa = EC_ISA_SVM,
+	.defined = svm_defined,
+	.unhandled = svm_unhandled,
+	.nr_unhandled = ARRAY_SIZE(svm_unhandled),
+	.undefined = svm_undefined,
+	.nr_undefined = ARRAY_SIZE(svm_undefined),
+	.scope = EC_SCOPE_HOST,
+	.tsc_khz = 0xfffffff0u,
+};
+
+static bool is_unhandled(const struct isa_case *c, uint32_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < c->nr_unhandled; i++)
+		if (nr == c->unhandled[i])
+			return true;
+	return false;
+}
+
+/*
+ * The one slot the encoder may never ask for is one past the reasons:
+ * "other" is no reason, and anything beyond it is off the counter array.
+ */
+static void fake_read(const struct ec_source *src, int slot,
+		      struct ec_stats *out)
+{
+	const struct isa_case *c = src->ctx;
+
+	if (slot == EC_SLOT_TOTAL) {
+		out->count = TOTAL_COUNT;
+		out->cycles = TOTAL_CYCLES;
+		return;
+	}
+	if (slot < 0 || (unsigned int)slot >= ec_other_slot(c->table)) {
+		fail_msg("%s: read() of slot %d, outside 0..%u",
+			 c->table->isa_name, slot, ec_other_slot(c->table) - 1);
+		return;
+	}
+	out->count = c->count[slot];
+	out->cycles = c->cycles[slot];
+}
+
+static void clear_bit(uint64_t *bitmap, unsigned int bit)
+{
+	bitmap[bit / 64] &= ~(1ull << (bit % 64));
+}
+
+/*
+ * Every slot starts "handled" and poisoned, the defined reasons get their
+ * values and the unhandled ones lose their bit: so an undefined reason can
+ * only read as undefined if that rule wins over the handled bit.
+ */
+static int setup_case(struct isa_case *c)
+{
+	unsigned int slot;
+	size_t i;
+
+	c->table = ec_table_for_isa(c->isa);
+	if (!c->table || c->table->nr_slots > MAX_SLOTS) {
+		print_error("ISA %d: no table, or more than %u slots\n",
+			    (int)c->isa, MAX_SLOTS);
+		return -1;
+	}
+	for (slot = 0; slot < MAX_SLOTS; slot++) {
+		c->count[slot] = POISON;
+		c->cycles[slot] = POISON;
+	}
+	memset(c->handled, 0xff, sizeof(c->handled));
+	for (i = 0; i <= SCAN_LAST; i++) {
+		uint32_t nr = (uint32_t)i;
+
+		if (!c->defined(nr))
+			continue;
+		slot = ec_slot(c->table, nr);
+		if (slot >= ec_other_slot(c->table)) {
+			print_error("%s reason %#" PRIx32 ": no slot\n",
+				    c->table->isa_name, nr);
+			return -1;
+		}
+		c->count[slot] = reason_count(nr);
+		c->cycles[slot] = reason_cycles(nr);
+		if (is_unhandled(c, nr))
+			clear_bit(c->handled, slot);
+	}
+	c->src = (struct ec_source) {
+		.table = c->table,
+		.handled = c->handled,
+		.scope = c->scope,
+		.tsc_khz = c->tsc_khz,
+		.read = fake_read,
+		.ctx = c,
+	};
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (setup_case(&vmx_case) || setup_case(&svm_case))
+		return -1;
+	return 0;
+}
+
+/* Register contents the encoder never writes: shows what it left alone. */
+static const uint32_t sentinel[EC_NR_REGS] = {
+	0xa5a5a5a5, 0x5a5a5a5a, 0xdeadbeef, 0xfeedface,
+};
+
+static void check_regs(const struct ec_source *src, uint32_t leaf,
+		       uint32_t subleaf, const uint32_t got[EC_NR_REGS],
+		       const uint32_t want[EC_NR_REGS])
+{
+	if (memcmp(got, want, sizeof(uint32_t) * EC_NR_REGS) != 0)
+		fail_msg("%s leaf %#" PRIx32 " subleaf/reason %#" PRIx32
+			 ": got %08" PRIx32 " %08" PRIx32 " %08" PRIx32
+			 " %08" PRIx32 ", expected %08" PRIx32 " %08" PRIx32
+			 " %08" PRIx32 " %08" PRIx32,
+			 src->table->isa_name, leaf, subleaf,
+			 got[EC_EAX], got[EC_EBX], got[EC_ECX], got[EC_EDX],
+			 want[EC_EAX], want[EC_EBX], want[EC_ECX],
+			 want[EC_EDX]);
+}
+
+/* The encoder answers (@leaf, @subleaf) with exactly @want. */
+static void check_answer(const struct ec_source *src, uint32_t leaf,
+			 uint32_t subleaf, const uint32_t want[EC_NR_REGS])
+{
+	uint32_t regs[EC_NR_REGS];
+
+	memcpy(regs, sentinel, sizeof(regs));
+	if (!ec_proto_answer(src, leaf, subleaf, regs))
+		fail_msg("%s leaf %#" PRIx32 " subleaf/reason %#" PRIx32
+			 ": not answered", src->table->isa_name, leaf,
+			 subleaf);
+	check_regs(src, leaf, subleaf, regs, want);
+}
+
+/* The encoder declines (@leaf, @subleaf) and leaves the registers be. */
+static void check_refused(const struct ec_source *src, uint32_t leaf,
+			  uint32_t subleaf)
+{
+	uint32_t regs[EC_NR_REGS];
+
+	memcpy(regs, sentinel, sizeof(regs));
+	if (ec_proto_answer(src, leaf, subleaf, regs))
+		fail_msg("%s leaf %#" PRIx32 " subleaf %#" PRIx32
+			 ": answered, but is not in the protocol",
+			 src->table->isa_name, leaf, subleaf);
+	check_regs(src, leaf, subleaf, regs, sentinel);
+}
+
+/* What 0x4FFFFFFE or 0x4FFFFFFD must return for reason @nr. */
+static void expect_reason(const struct isa_case *c, uint32_t leaf,
+			  uint32_t nr, uint32_t want[EC_NR_REGS])
+{
+	uint64_t count = reason_count(nr), cycles = reason_cycles(nr);
+
+	memset(want, 0, sizeof(uint32_t) * EC_NR_REGS);
+	if (!c->defined(nr)) {
+		want[EC_EDX] = EC_STATUS_UNDEFINED;
+	} else if (is_unhandled(c, nr)) {
+		/* all zero */
+	} else if (leaf == EC_LEAF_COUNT) {
+		want[EC_EAX] = (uint32_t)count;
+	} else {
+		want[EC_EAX] = (uint32_t)(count >> 32);
+		want[EC_EBX] = (uint32_t)(cycles >> 32);
+		want[EC_ECX] = (uint32_t)cycles;
+		want[EC_EDX] = EC_STATUS_OK;
+	}
+}
+
+static void check_reason(const struct isa_case *c, uint32_t nr)
+{
+	static const uint32_t leaves[] = { EC_LEAF_COUNT, EC_LEAF_DETAIL };
+	uint32_t want[EC_NR_REGS];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
+		expect_reason(c, leaves[i], nr, want);
+		check_answer(&c->src, leaves[i], nr, want);
+	}
+}
+
+/* 0x4FFFFFFF: the subleaf plays no part. */
+static void test_total(void **state)
+{
+	static const uint32_t subleaves[] = { 0, 1, 2, 0x4fffffff, 0xffffffff };
+	const uint32_t want[EC_NR_REGS] = {
+		0x89abcdef, 0xfedcba98, 0x76543210, 0,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(subleaves); i++) {
+		check_answer(&vmx_case.src, EC_LEAF_TOTAL, subleaves[i], want);
+		check_answer(&svm_case.src, EC_LEAF_TOTAL, subleaves[i], want);
+	}
+}
+
+/* One handled reason with its values written out, to vouch for expect_reason(). */
+static void test_reason_literal(void **state)
+{
+	const uint32_t count[EC_NR_REGS] = { 0xc000000a, 0, 0, 0 };
+	const uint32_t detail[EC_NR_REGS] = {
+		0x0000010a, 0x5a5a000a, 0x80000a03, EC_STATUS_OK,
+	};
+	const uint32_t svm_detail[EC_NR_REGS] = {
+		0x00000500, 0x5a5a0400, 0x80040003, EC_STATUS_OK,
+	};
+
+	(void)state;
+	check_answer(&vmx_case.src, EC_LEAF_COUNT, 10, count);
+	check_answer(&vmx_case.src, EC_LEAF_DETAIL, 10, detail);
+	check_answer(&svm_case.src, EC_LEAF_DETAIL, 0x400, svm_detail);
+}
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+	       "the signature is checked as x86 guests see it: little-endian");
+
+static void test_info_signature(void **state)
+{
+	const uint32_t want[EC_NR_REGS] = {
+		EC_ABI_VERSION, EC_SIGNATURE_EBX, EC_SIGNATURE_ECX,
+		EC_SIGNATURE_EDX,
+	};
+	uint32_t regs[EC_NR_REGS];
+	char sig[13] = { 0 };
+
+	(void)state;
+	assert_int_equal(EC_ABI_VERSION, 1);
+	check_answer(&vmx_case.src, EC_LEAF_INFO, EC_INFO_SIGNATURE, want);
+	check_answer(&svm_case.src, EC_LEAF_INFO, EC_INFO_SIGNATURE, want);
+
+	/* Spell it the way a guest does: EBX, ECX, EDX bytes in a row. */
+	assert_true(ec_proto_answer(&vmx_case.src, EC_LEAF_INFO,
+				    EC_INFO_SIGNATURE, regs));
+	memcpy(sig, &regs[EC_EBX], 4);
+	memcpy(sig + 4, &regs[EC_ECX], 4);
+	memcpy(sig + 8, &regs[EC_EDX], 4);
+	assert_string_equal(sig, "exitcountKVM");
+}
+
+static void check_info_host(const struct isa_case *c, uint32_t max_nr)
+{
+	const uint32_t want[EC_NR_REGS] = {
+		(uint32_t)c->isa, c->scope, c->tsc_khz, max_nr,
+	};
+
+	check_answer(&c->src, EC_LEAF_INFO, EC_INFO_HOST, want);
+}
+
+static void test_info_host(void **state)
+{
+	(void)state;
+	check_info_host(&vmx_case, 85);
+	check_info_host(&svm_case, 0x403);
+}
+
+static void test_info_total_hi(void **state)
+{
+	const uint32_t want[EC_NR_REGS] = { 0x00000123, 0, 0, 0 };
+
+	(void)state;
+	check_answer(&vmx_case.src, EC_LEAF_INFO, EC_INFO_TOTAL_HI, want);
+	check_answer(&svm_case.src, EC_LEAF_INFO, EC_INFO_TOTAL_HI, want);
+}
+
+static void test_info_unknown_subleaf(void **state)
+{
+	static const uint32_t subleaves[] = {
+		3, 4, 0x100, 0x7fffffff, 0x80000000, 0xffffffff,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(subleaves); i++) {
+		check_refused(&vmx_case.src, EC_LEAF_INFO, subleaves[i]);
+		check_refused(&svm_case.src, EC_LEAF_INFO, subleaves[i]);
+	}
+}
+
+/* Leaves around ours, with subleaves that mean something to ours. */
+static void test_foreign_leaves(void **state)
+{
+	static const uint32_t leaves[] = {
+		0, 1, 0x40000000, 0x40000001, 0x4ffffffb, 0x50000000,
+		0x80000000, 0xffffffff,
+	};
+	static const uint32_t subleaves[] = { 0, 1, 2, 10, 0xffffffff };
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(leaves); i++) {
+		if (ec_proto_is_leaf(leaves[i]))
+			fail_msg("leaf %#" PRIx32 " claimed by ec_proto_is_leaf",
+				 leaves[i]);
+		for (j = 0; j < ARRAY_SIZE(subleaves); j++) {
+			check_refused(&vmx_case.src, leaves[i], subleaves[j]);
+			check_refused(&svm_case.src, leaves[i], subleaves[j]);
+		}
+	}
+	assert_true(ec_proto_is_leaf(EC_LEAF_INFO));
+	assert_true(ec_proto_is_leaf(EC_LEAF_DETAIL));
+	assert_true(ec_proto_is_leaf(EC_LEAF_COUNT));
+	assert_true(ec_proto_is_leaf(EC_LEAF_TOTAL));
+}
+
+/* Gaps and boundaries, spelled out: EDX=0xFFFFFFFF, the rest 0. */
+static void check_undefined(const struct isa_case *c)
+{
+	const uint32_t want[EC_NR_REGS] = { 0, 0, 0, EC_STATUS_UNDEFINED };
+	size_t i;
+
+	for (i = 0; i < c->nr_undefined; i++) {
+		check_answer(&c->src, EC_LEAF_COUNT, c->undefined[i], want);
+		check_answer(&c->src, EC_LEAF_DETAIL, c->undefined[i], want);
+	}
+}
+
+static void test_undefined(void **state)
+{
+	(void)state;
+	check_undefined(&vmx_case);
+	check_undefined(&svm_case);
+}
+
+/* Defined, no handler: all four 0, though the fake has counts there. */
+static void check_unhandled(const struct isa_case *c)
+{
+	const uint32_t want[EC_NR_REGS] = { 0, 0, 0, 0 };
+	size_t i;
+
+	for (i = 0; i < c->nr_unhandled; i++) {
+		check_answer(&c->src, EC_LEAF_COUNT, c->unhandled[i], want);
+		check_answer(&c->src, EC_LEAF_DETAIL, c->unhandled[i], want);
+	}
+}
+
+static void test_unhandled(void **state)
+{
+	(void)state;
+	check_unhandled(&vmx_case);
+	check_unhandled(&svm_case);
+}
+
+static void check_all_reasons(const struct isa_case *c)
+{
+	size_t i;
+
+	for (i = 0; i < NR_INPUTS; i++)
+		check_reason(c, input(i));
+}
+
+static void test_vmx_all_reasons(void **state)
+{
+	(void)state;
+	check_all_reasons(&vmx_case);
+}
+
+static void test_svm_all_reasons(void **state)
+{
+	(void)state;
+	check_all_reasons(&svm_case);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_total),
+		cmocka_unit_test(test_reason_literal),
+		cmocka_unit_test(test_info_signature),
+		cmocka_unit_test(test_info_host),
+		cmocka_unit_test(test_info_total_hi),
+		cmocka_unit_test(test_info_unknown_subleaf),
+		cmocka_unit_test(test_foreign_leaves),
+		cmocka_unit_test(test_undefined),
+		cmocka_unit_test(test_unhandled),
+		cmocka_unit_test(test_vmx_all_reasons),
+		cmocka_unit_test(test_svm_all_reasons),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
