@@ -8,14 +8,13 @@
 #                    exit table
 # make style         checkpatch and clang-tidy on our sources
 
-EXITCOUNT_VERSION ?= 0.1.0
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
 DESTDIR ?=
 PREFIX ?= /usr/local
 INSTALL_MOD_DIR ?= updates
 
-export EXITCOUNT_VERSION KVER KDIR
+export KVER KDIR
 
 all: module cli
 

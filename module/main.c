@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <exitcount/version.h>
 #include "counters.h"
 #include "hooks.h"
 #include "hostview.h"
