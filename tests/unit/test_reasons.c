@@ -184,7 +184,7 @@ static void check_defined(const struct isa_spec *s)
 	check_nr(t, s->max_nr, ec_reason_name(t, s->max_nr) != NULL);
 }
 
-/* Gaps and boundaries, spelled out: no name, counted in "other" if off-table. */
+/* Gaps and boundaries, spelled out: no name; "other" when off the table. */
 static void check_undefined(const struct isa_spec *s)
 {
 	const struct ec_isa_table *t = s->table;
