@@ -72,12 +72,10 @@ static bool blank_or_comment(const char *s)
 static bool cpu_header(const char *s, bool *first)
 {
 	unsigned int cpu;
-	char colon;
 
 	if (strncmp(s, "CPU", 3) != 0)
 		return false;
-	*first = strcmp(s, "CPU:\n") == 0 || strcmp(s, "CPU:") == 0 ||
-		 (sscanf(s, "CPU %u%c", &cpu, &colon) == 2 && cpu == 0);
+	*first = sscanf(s, "CPU %u", &cpu) != 1 || cpu == 0;
 	return true;
 }
 

@@ -316,6 +316,14 @@ static void test_table_for_isa(void **state)
 	assert_null(ec_table_for_isa(0xffffffff));
 }
 
+/* The module's handled bitmap has room for EC_MAX_SLOTS slots. */
+static void test_max_slots(void **state)
+{
+	(void)state;
+	assert_in_range(ec_vmx_table.nr_slots, 1, EC_MAX_SLOTS);
+	assert_in_range(ec_svm_table.nr_slots, 1, EC_MAX_SLOTS);
+}
+
 /* One cmocka test per property and ISA, so a report names both. */
 #define ISA_TEST(isa, what)						\
 	static void test_##isa##_##what(void **state)			\
@@ -343,6 +351,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_for_isa),
+		cmocka_unit_test(test_max_slots),
 		cmocka_unit_test(test_vmx_header),
 		cmocka_unit_test(test_vmx_defined),
 		cmocka_unit_test(test_vmx_undefined),
