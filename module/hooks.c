@@ -14,10 +14,6 @@
 #include "params.h"
 #include "query.h"
 
-/* Exported by kvm.ko; the declarations live in its private trace.h. */
-extern struct tracepoint __tracepoint_kvm_exit;
-extern struct tracepoint __tracepoint_kvm_entry;
-
 static void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
 	ec_count_exit(vcpu, ec_kvm_exit_slot(vcpu));

@@ -89,15 +89,16 @@ static int detect_isa(void)
 		pr_err("no KVM vendor module loaded: modprobe kvm_intel or kvm_amd first\n");
 		return -ENODEV;
 	}
-	if (!strcmp(name, "kvm_intel"))
+	if (!strcmp(name, "kvm_intel")) {
 		ec_kvm.table = &ec_vmx_table;
-	else if (!strcmp(name, "kvm_amd"))
-		ec_kvm.table = &ec_svm_table;
-	else {
-		pr_err("unsupported KVM vendor module %s\n", name);
-		return -ENODEV;
+		return 0;
 	}
-	return 0;
+	if (!strcmp(name, "kvm_amd")) {
+		ec_kvm.table = &ec_svm_table;
+		return 0;
+	}
+	pr_err("unsupported KVM vendor module %s\n", name);
+	return -ENODEV;
 }
 
 int ec_kvm_init(void)

@@ -18,6 +18,10 @@ struct ec_kvm {
 
 extern struct ec_kvm ec_kvm;
 
+/* Exported by kvm.ko; declared only in its private trace.h. */
+extern struct tracepoint __tracepoint_kvm_exit;
+extern struct tracepoint __tracepoint_kvm_entry;
+
 /* Symbol address through kallsyms, or 0 (logged) when absent. */
 unsigned long ec_lookup(const char *name);
 

@@ -19,14 +19,11 @@ char *ec_destroy_hook = "kvm_arch_destroy_vm";
 
 static int scope_set(const char *val, const struct kernel_param *kp)
 {
-	if (sysfs_streq(val, "vm"))
-		ec_scope_host = false;
-	else if (sysfs_streq(val, "host"))
-		ec_scope_host = true;
-	else {
+	if (!sysfs_streq(val, "vm") && !sysfs_streq(val, "host")) {
 		pr_err("scope=%s: allowed values are vm and host\n", val);
 		return -EINVAL;
 	}
+	ec_scope_host = sysfs_streq(val, "host");
 	return 0;
 }
 
