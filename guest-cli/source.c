@@ -311,13 +311,11 @@ static void live_hypervisor(struct ec_src *src, struct ec_hv *hv)
 	hypervisor_vendor_t v = libcpuid_hv();
 	const char *name = libcpuid_hv_name(v);
 
-	if (v == HYPERVISOR_NONE)
-		set_hv(hv, EC_HV_NONE, "");
-	else if (v == HYPERVISOR_KVM)
+	if (v == HYPERVISOR_KVM)
 		set_hv(hv, EC_HV_KVM, "KVM");
 	else if (name)
 		set_hv(hv, EC_HV_OTHER, name);
-	else if (!hv_present_bit(src))
+	else if (v == HYPERVISOR_NONE || !hv_present_bit(src))
 		set_hv(hv, EC_HV_NONE, "");
 	else
 		hv_by_signature(src, hv);

@@ -11,10 +11,11 @@
 
 static inline void *ec_xreallocarray(void *ptr, size_t n, size_t size)
 {
+	size_t bytes = n * size;
 	void *p = NULL;
 
-	if (size && n <= SIZE_MAX / size)
-		p = realloc(ptr, n * size ? n * size : 1);
+	if (!size || n <= SIZE_MAX / size)
+		p = realloc(ptr, bytes ? bytes : 1);
 	if (!p) {
 		fputs("exitcount: out of memory\n", stderr);
 		exit(1);

@@ -26,9 +26,10 @@
 
 /*
  * kvm_x86_ops tells whether a vendor module is loaded through the hook it
- * clears on unload; the hook was renamed in 6.10.
+ * clears on unload; 6.12 renamed it ("KVM: x86: Rename hardware_{en,dis}able()
+ * to {en,dis}able_virtualization_cpu()").
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #define EC_KVM_VENDOR_HOOK	enable_virtualization_cpu
 #else
 #define EC_KVM_VENDOR_HOOK	hardware_enable
