@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The modes of the command: the reasons table (or the reasons named),
+ * --total and --watch. Each gathers all its values, then prints.
+ */
+#ifndef EXITCOUNT_CLI_MODES_H
+#define EXITCOUNT_CLI_MODES_H
+
+#include "output.h"
+
+enum ec_exit {
+	EC_EXIT_OK = 0,
+	EC_EXIT_FAILURE = 1,
+	EC_EXIT_USAGE = 2,
+	EC_EXIT_ABSENT = 3,	/* exitcount not available on this host */
+};
+
+struct ec_opts {
+	enum ec_mode mode;
+	enum ec_format format;
+	bool all;
+	bool raw;
+	bool sort_given;
+	enum ec_sort_key sort;
+	double interval;		/* --watch, seconds */
+	unsigned long iterations;	/* --watch: 0 until interrupted */
+	const char *replay;
+	enum ec_col_id cols[EC_NR_COLS];	/* --output */
+	size_t nr_cols;				/* 0: the mode's default */
+	char *const *reasons;		/* operands */
+	size_t nr_reasons;
+};
+
+/* Run the command on @src; returns the exit status. */
+enum ec_exit ec_run(const struct ec_opts *o, struct ec_src *src);
+
+/* The hint after a usage error, on stderr. */
+void ec_usage_hint(void);
+
+#endif /* EXITCOUNT_CLI_MODES_H */

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Output: every value is formatted first (cells), then printed as an
+ * aligned table, JSON or CSV.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "xalloc.h"
+
+#define COL_SEP " "
+
+/* Pretty JSON for a snapshot; one line per document under --watch. */
+struct json_style {
+	const char *field;	/* before a top-level field */
+	const char *row;	/* before a row of "reasons" */
+	const char *close;	/* before "]" and the final "}" */
+};
+
+static const struct json_style json_pretty = { "\n   ", "\n      ", "\n" };
+static const struct json_style json_line = { " ", " ", " " };
+
+static const struct ec_row *view_rows(const struct ec_view *v, size_t *n)
+{
+	if (v->mode == EC_MODE_TOTAL) {
+		*n = 1;
+		return &v->snap->total;
+	}
+	*n = v->snap->nr_rows;
+	return v->snap->rows;
+}
+
+static void fill(const struct ec_view *v, const struct ec_row *row,
+		 size_t i, bool machine, struct ec_cell *c)
+{
+	ec_columns[v->cols[i]].print(row, &v->snap->host, machine, c);
+}
+
+/* ---- table --------------------------------------------------------------- */
+
+/* Cells of all rows, row-major, and the width of each column. */
+static struct ec_cell *table_cells(const struct ec_view *v, size_t *widths)
+{
+	size_t n, r, i;
+	const struct ec_row *rows = view_rows(v, &n);
+	struct ec_cell *cells = ec_xreallocarray(NULL, n * v->nr_cols + 1,
+						 sizeof(*cells));
+
+	for (i = 0; i < v->nr_cols; i++)
+		widths[i] = v->header ? strlen(ec_columns[v->cols[i]].header) : 0;
+	for (r = 0; r < n; r++) {
+		for (i = 0; i < v->nr_cols; i++) {
+			struct ec_cell *c = &cells[r * v->nr_cols + i];
+
+			fill(v, &rows[r], i, false, c);
+			if (strlen(c->text) > widths[i])
+				widths[i] = strlen(c->text);
+		}
+	}
+	return cells;
+}
+
+static void table_field(FILE *out, const struct ec_view *v, size_t i,
+			const char *s, const size_t *widths)
+{
+	int w = (int)widths[i];
+	bool last = i + 1 == v->nr_cols;
+
+	fputs(i ? COL_SEP : "", out);
+	if (ec_columns[v->cols[i]].right)
+		fprintf(out, "%*s", w, s);
+	else
+		fprintf(out, "%-*s", last ? 0 : w, s);
+}
+
+static void print_table(FILE *out, const struct ec_view *v)
+{
+	size_t widths[EC_NR_COLS], n, r, i;
+	struct ec_cell *cells = table_cells(v, widths);
+
+	(void)view_rows(v, &n);
+	for (i = 0; v->header && i < v->nr_cols; i++)
+		table_field(out, v, i, ec_columns[v->cols[i]].header, widths);
+	if (v->header)
+		fputc('\n', out);
+	for (r = 0; r < n; r++) {
+		for (i = 0; i < v->nr_cols; i++)
+			table_field(out, v, i, cells[r * v->nr_cols + i].text,
+				    widths);
+		fputc('\n', out);
+	}
+	free(cells);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+static void json_value(FILE *out, const struct ec_cell *c)
+{
+	if (c->kind == EC_VAL_STR)
+		json_string(out, c->text);
+	else
+		fputs(c->text, out);
+}
+
+static void json_object(FILE *out, const struct ec_view *v,
+			const struct ec_row *row)
+{
+	struct ec_cell c;
+	size_t i;
+
+	fputc('{', out);
+	for (i = 0; i < v->nr_cols; i++) {
+		fill(v, row, i, true, &c);
+		fprintf(out, "%s\"%s\": ", i ? ", " : "",
+			ec_columns[v->cols[i]].key);
+		json_value(out, &c);
+	}
+	fputc('}', out);
+}
+
+static void json_head(FILE *out, const struct ec_view *v,
+		      const struct json_style *st)
+{
+	const struct ec_host *h = &v->snap->host;
+
+	fprintf(out, "{%s\"isa\": ", st->field);
+	json_string(out, h->table->isa_name);
+	fprintf(out, ",%s\"scope\": \"%s\"", st->field,
+		ec_scope_name(h->scope));
+	fprintf(out, ",%s\"tsc_khz\": %" PRIu32, st->field, h->tsc_khz);
+	if (v->mode == EC_MODE_WATCH)
+		fprintf(out, ",%s\"interval\": %g", st->field, v->interval);
+}
+
+static void json_rows(FILE *out, const struct ec_view *v,
+		      const struct json_style *st)
+{
+	size_t n, r;
+	const struct ec_row *rows = view_rows(v, &n);
+
+	fprintf(out, ",%s\"reasons\": [", st->field);
+	for (r = 0; r < n; r++) {
+		fprintf(out, "%s%s", r ? "," : "", st->row);
+		json_object(out, v, &rows[r]);
+	}
+	fprintf(out, "%s]", n ? st->field : "");
+}
+
+static void print_json(FILE *out, const struct ec_view *v)
+{
+	const struct json_style *st = v->mode == EC_MODE_WATCH ?
+				      &json_line : &json_pretty;
+
+	json_head(out, v, st);
+	if (v->mode == EC_MODE_TOTAL) {
+		fprintf(out, ",%s\"total\": ", st->field);
+		json_object(out, v, &v->snap->total);
+	} else {
+		json_rows(out, v, st);
+	}
+	fprintf(out, "%s}\n", st->close);
+}
+
+/* ---- CSV ----------------------------------------------------------------- */
+
+static void csv_field(FILE *out, size_t i, const char *s)
+{
+	fputs(i ? "," : "", out);
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void print_csv(FILE *out, const struct ec_view *v)
+{
+	size_t n, r, i;
+	const struct ec_row *rows = view_rows(v, &n);
+	struct ec_cell c;
+
+	for (i = 0; v->header && i < v->nr_cols; i++)
+		csv_field(out, i, ec_columns[v->cols[i]].key);
+	if (v->header)
+		fputc('\n', out);
+	for (r = 0; r < n; r++) {
+		for (i = 0; i < v->nr_cols; i++) {
+			fill(v, &rows[r], i, true, &c);
+			csv_field(out, i, c.kind == EC_VAL_NULL ? "" : c.text);
+		}
+		fputc('\n', out);
+	}
+}
+
+void ec_print(FILE *out, const struct ec_view *v)
+{
+	if (v->format == EC_FMT_JSON)
+		print_json(out, v);
+	else if (v->format == EC_FMT_CSV)
+		print_csv(out, v);
+	else
+		print_table(out, v);
+}
+
+void ec_print_raw(FILE *out, const struct ec_cpuid *c, size_t n)
+{
+	size_t i;
+
+	fputs("CPU:\n", out);
+	for (i = 0; i < n; i++)
+		fprintf(out, EC_RAW_PRINT_FMT, c[i].leaf, c[i].subleaf,
+			c[i].regs[EC_EAX], c[i].regs[EC_EBX],
+			c[i].regs[EC_ECX], c[i].regs[EC_EDX]);
+}
+
+void ec_print_columns_help(FILE *out)
+{
+	int i;
+
+	for (i = 0; i < EC_NR_COLS; i++)
+		fprintf(out, " %-8s %-11s %s\n", ec_columns[i].name,
+			ec_columns[i].key, ec_columns[i].help);
+}

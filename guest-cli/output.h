@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Printing gathered rows: an aligned table, JSON, CSV; and the raw
+ * registers of the CPUIDs executed, in `cpuid -r` format.
+ */
+#ifndef EXITCOUNT_CLI_OUTPUT_H
+#define EXITCOUNT_CLI_OUTPUT_H
+
+#include <stdio.h>
+
+#include "columns.h"
+#include "source.h"
+
+enum ec_format { EC_FMT_TABLE, EC_FMT_JSON, EC_FMT_CSV };
+
+struct ec_view {
+	const struct ec_snapshot *snap;
+	enum ec_mode mode;	/* EC_MODE_TOTAL prints snap->total alone */
+	enum ec_format format;
+	const enum ec_col_id *cols;
+	size_t nr_cols;
+	bool header;		/* table and CSV: print the header line */
+	double interval;	/* --watch: seconds, for JSON */
+};
+
+void ec_print(FILE *out, const struct ec_view *v);
+
+void ec_print_raw(FILE *out, const struct ec_cpuid *c, size_t n);
+
+/* The column list of --help, from the column table. */
+void ec_print_columns_help(FILE *out);
+
+#endif /* EXITCOUNT_CLI_OUTPUT_H */

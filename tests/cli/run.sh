@@ -1,0 +1,370 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR MIT
+#
+# Offline tests of the guest CLI: every check runs `exitcount --replay`
+# on a register file of fixtures/ (the line format of `cpuid -r`), so no
+# KVM host is needed. Prints TAP lines, then "N passed, M failed".
+#
+# EXITCOUNT=path/to/exitcount overrides the binary under test.
+
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${EXITCOUNT:-$here/../../guest-cli/exitcount}
+fx=$here/fixtures
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+passed=0
+failed=0
+
+# ok STATUS DESCRIPTION: one TAP line; on failure, show the last run.
+ok() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok $n - $2"
+		return
+	fi
+	failed=$((failed + 1))
+	echo "not ok $n - $2"
+	sed 's/^/#   stdout: /' "$tmp/out" 2>/dev/null | head -20
+	sed 's/^/#   stderr: /' "$tmp/err" 2>/dev/null | head -5
+}
+
+skip() {
+	n=$((n + 1))
+	passed=$((passed + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# ec ARGS...: run exitcount; output in $tmp/out and $tmp/err, status in $rc.
+ec() {
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+}
+
+# expect_rc CODE DESCRIPTION
+expect_rc() {
+	[ "$rc" -eq "$1" ]
+	ok $? "$2 (exit $rc, want $1)"
+}
+
+# column N of stdout's data lines (after the header), one per line
+col() {
+	awk -v c="$1" 'NR > 1 { print $c }' "$tmp/out" | paste -sd' ' -
+}
+
+# same_text WANT DESCRIPTION: stdout's text equals WANT
+same_text() {
+	[ "$(cat "$tmp/out")" = "$1" ]
+	ok $? "$2"
+}
+
+json() {
+	python3 -c "import json, sys; d = json.load(sys.stdin); $1" \
+		<"$tmp/out" >/dev/null 2>&1
+}
+
+# Build what is missing or stale (make check calls this script directly).
+if [ -z "${EXITCOUNT:-}" ]; then
+	if ! { make -s -C "$here/../../guest-cli" &&
+	       make -s -C "$here" test_names; } >"$tmp/build" 2>&1; then
+		sed 's/^/# /' "$tmp/build" | tail -30
+		echo "Bail out! cannot build the CLI or test_names"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+fi
+if [ ! -x "$bin" ]; then
+	echo "Bail out! no binary $bin"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# ---- the table -----------------------------------------------------------
+
+ec --replay="$fx/vmx.raw"
+expect_rc 0 "VMX table"
+[ "$(head -1 "$tmp/out" | tr -s ' ')" = "NR NAME COUNT TIME(us) AVG SHARE(%)" ]
+ok $? "VMX table header from the column table"
+[ "$(col 2)" = "IO_INSTRUCTION EPT_VIOLATION HLT MSR_WRITE EXTERNAL_INTERRUPT CPUID" ]
+ok $? "VMX rows: only reasons with exits, most first, ties by number"
+[ "$(col 1)" = "30 48 12 32 1 10" ]
+ok $? "VMX reason numbers in decimal"
+grep -q '^48 EPT_VIOLATION  *12345  *12345  *1\.0us  *<0\.1$' "$tmp/out"
+ok $? "VMX time: 37035000 cycles at 3000000 kHz = 12345 us, 1.0us per exit"
+[ "$(awk '$2 == "IO_INSTRUCTION" { print $3 }' "$tmp/out")" = 8589934595 ]
+ok $? "count read tear-free across a carry into the high half (2^33 + 3)"
+
+ec --replay="$fx/svm.raw"
+expect_rc 0 "SVM table"
+[ "$(col 1)" = "0x07b 0x078 0x060 0x072 0x400" ]
+ok $? "SVM reason numbers in hex, sorted by count"
+grep -q '^0x07b IOIO  *4294967312  *4294967  *1ns  *100\.0$' "$tmp/out"
+ok $? "SVM count and cycles above 2^32 combine their high halves"
+grep -q '^0x078 HLT  *2000  *20000000  *10000\.0us ' "$tmp/out"
+ok $? "SVM time: 40e9 cycles at 2 GHz = 20 s"
+
+ec --replay="$fx/svm.raw" --sort=reason
+[ "$(col 2)" = "INTR CPUID HLT IOIO NPF" ]
+ok $? "--sort=reason"
+ec --replay="$fx/svm.raw" --sort=time
+[ "$(col 2)" = "HLT IOIO NPF CPUID INTR" ]
+ok $? "--sort=time"
+ec --replay="$fx/svm.raw" -s count
+[ "$(col 2)" = "IOIO HLT INTR CPUID NPF" ]
+ok $? "-s count"
+
+ec --replay="$fx/svm.raw" --all
+[ "$(wc -l <"$tmp/out")" -eq 172 ]
+ok $? "--all lists all 171 SVM reasons"
+grep -q '^0x000 READ_CR0  *-  *-  *-  *-  *no$' "$tmp/out"
+ok $? "--all marks an all-zero reason: '-' counts, HANDLED no"
+grep -q '^0x07b IOIO .* yes$' "$tmp/out"
+ok $? "--all marks a counted reason handled"
+
+ec --replay="$fx/svm.raw" --all -o name,defined,handled --sort=reason
+grep -q '^IDLE_HLT  *no  *no$' "$tmp/out"
+ok $? "-o: a reason the host leaves undefined (EDX 0xffffffff)"
+[ "$(head -1 "$tmp/out" | tr -s ' ')" = "NAME DEFINED HANDLED" ]
+ok $? "-o picks the columns and their order"
+ec -o nosuchcolumn
+expect_rc 2 "-o with an unknown column"
+
+# ---- one reason -----------------------------------------------------------
+
+want='NR NAME          COUNT TIME(us)   AVG SHARE(%)
+48 EPT_VIOLATION 12345    12345 1.0us     <0.1'
+for arg in 48 0x30 EPT_VIOLATION ept_violation exit_reason_ept_violation \
+	   EXIT_REASON_EPT_VIOLATION; do
+	ec --replay="$fx/vmx.raw" "$arg"
+	[ "$rc" -eq 0 ] && [ "$(cat "$tmp/out")" = "$want" ]
+	ok $? "one VMX reason as '$arg'"
+done
+
+for arg in 0x72 114 cpuid SVM_EXIT_CPUID svm_exit_cpuid; do
+	ec --replay="$fx/svm.raw" "$arg"
+	[ "$rc" -eq 0 ] && [ "$(col 2)" = CPUID ] && [ "$(col 1)" = 0x072 ]
+	ok $? "one SVM reason as '$arg'"
+done
+
+ec --replay="$fx/vmx.raw" 1 ept_violation 48 0x1
+[ "$(col 2)" = "EPT_VIOLATION EXTERNAL_INTERRUPT" ]
+ok $? "several reasons, each once"
+ec --replay="$fx/vmx.raw" 2
+[ "$(col 3)" = "-" ]
+ok $? "a named reason is shown even without exits"
+
+for arg in NO_SUCH_REASON 35 86 0x1000 -- -1 SVM_EXIT_NPF '48 '; do
+	[ "$arg" = -- ] && continue
+	ec --replay="$fx/vmx.raw" -- "$arg"
+	[ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] &&
+		grep -q "unknown VMX exit reason '$arg'" "$tmp/err"
+	ok $? "unknown reason '$arg': usage error, exit 2"
+done
+
+# ---- totals -----------------------------------------------------------------
+
+ec --replay="$fx/svm.raw" --total
+same_text '     COUNT TIME(us) AVG
+4294972000 21474836 5ns' "--total: 64-bit count and cycles (0xa00000000 at 2 GHz)"
+ec --replay="$fx/svm.raw" --total --json
+json 'assert d["total"] == {"count": 4294972000, "time_ns": 21474836480}; assert d["isa"] == "SVM"'
+ok $? "--total --json gives {count, time_ns}"
+ec --replay="$fx/svm.raw" --total --csv
+same_text 'count,time_ns,avg_ns
+4294972000,21474836480,5' "--total --csv"
+ec --replay="$fx/svm.raw" --total 48
+expect_rc 2 "--total with a REASON"
+
+# ---- JSON and CSV -------------------------------------------------------------
+
+ec --replay="$fx/vmx.raw" --json
+json 'assert d["isa"] == "VMX" and d["scope"] == "vm" and d["tsc_khz"] == 3000000'
+ok $? "--json parses; isa, scope, tsc_khz"
+json 'assert [sorted(r) for r in d["reasons"]] == [sorted(["number", "name", "count", "time_ns", "defined", "handled"])] * 6'
+ok $? "--json reasons have number, name, count, time_ns, defined, handled"
+json 'r = d["reasons"][0]; assert (r["number"], r["name"], r["count"], r["time_ns"], r["handled"]) == (30, "IO_INSTRUCTION", 8589934595, 3000100, True)'
+ok $? "--json values of the torn read"
+ec --replay="$fx/svm.raw" --all --json
+json 'r = {x["name"]: x for x in d["reasons"]}; assert len(r) == 171; assert r["READ_CR0"]["handled"] is False and r["READ_CR0"]["count"] == 0; assert r["IDLE_HLT"]["defined"] is False; assert r["NPF"]["number"] == 1024'
+ok $? "--all --json: unhandled and undefined reasons"
+ec --replay="$fx/vmx.raw" 2 --json
+json 'assert d["reasons"] == [{"number": 2, "name": "TRIPLE_FAULT", "count": 0, "time_ns": 0, "defined": True, "handled": False}]'
+ok $? "--json for one reason"
+
+ec --replay="$fx/svm.raw" --csv
+[ "$(head -1 "$tmp/out")" = "number,name,count,time_ns,avg_ns,share_pct" ] &&
+	[ "$(wc -l <"$tmp/out")" -eq 6 ]
+ok $? "--csv: header line of keys, one line per reason"
+python3 -c 'import csv, sys; rows = list(csv.DictReader(sys.stdin)); assert rows[0]["name"] == "IOIO" and rows[0]["count"] == "4294967312" and rows[0]["number"] == "123"' <"$tmp/out" 2>/dev/null
+ok $? "--csv parses as CSV"
+ec --json --csv
+expect_rc 2 "--json with --csv"
+
+# ---- raw and replay -----------------------------------------------------------
+
+raw_re='^   0x[0-9a-f]{8} 0x[0-9a-f]{2,}: eax=0x[0-9a-f]{8} ebx=0x[0-9a-f]{8} ecx=0x[0-9a-f]{8} edx=0x[0-9a-f]{8}$'
+ec --replay="$fx/vmx.raw" --raw
+cp "$tmp/out" "$tmp/vmx.raw"
+[ "$(head -1 "$tmp/out")" = "CPU:" ] &&
+	[ "$(tail -n +2 "$tmp/out" | grep -cvE "$raw_re")" -eq 0 ]
+ok $? "--raw prints \`cpuid -r\` lines"
+# 2 info + 80 reasons x 2 + 2 re-reads of the torn one + 2 totals
+[ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 166 ]
+ok $? "--raw: the table costs 2 CPUIDs per defined reason, plus 4 (+2 re-read)"
+grep -q '^   0x4ffffffe 0x30: eax=0x00003039 ebx=0x00000000 ecx=0x00000000 edx=0x00000000$' "$tmp/out"
+ok $? "--raw line of leaf 0x4ffffffe subleaf 48"
+if command -v cpuid >/dev/null; then
+	cpuid -1 -r -l 0 2>/dev/null | tail -n +2 | grep -qE "$raw_re"
+	ok $? "the --raw pattern matches Debian's \`cpuid -1 -r -l 0\`"
+else
+	skip "the --raw pattern matches Debian's cpuid -r" "no cpuid tool"
+fi
+
+for f in vmx svm; do
+	for mode in "" --json --all --total "--sort=time"; do
+		"$bin" --replay="$fx/$f.raw" $mode >"$tmp/a" 2>&1
+		# --raw excludes --json; the CPUIDs are the same
+		"$bin" --replay="$fx/$f.raw" ${mode/--json/} --raw >"$tmp/r" 2>&1
+		"$bin" --replay="$tmp/r" $mode >"$tmp/b" 2>&1
+		cmp -s "$tmp/a" "$tmp/b"
+		ok $? "--raw then --replay round-trips ($f ${mode:-table})"
+	done
+done
+ec --replay="$fx/vmx.raw" 48 --raw
+[ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 6 ]
+ok $? "--raw: one reason costs 6 CPUIDs"
+ec --replay="$fx/vmx.raw" --total --raw
+[ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 4 ]
+ok $? "--raw: --total costs 4 CPUIDs"
+ec --raw --json
+expect_rc 2 "--raw with --json"
+
+printf 'CPU:\n   0x4ffffffc 0x00: eax=0x00000001 ebx=0x74697865\n' >"$tmp/bad.raw"
+ec --replay="$tmp/bad.raw"
+[ "$rc" -eq 1 ] && grep -q 'bad.raw:2: not a `cpuid -r` line' "$tmp/err"
+ok $? "a malformed replay line: exit 1, file and line named"
+ec --replay="$tmp/does-not-exist"
+expect_rc 1 "a missing replay file"
+{ echo "CPU 0:"; sed -n '/^   /p' "$fx/vmx.raw"; echo "CPU 1:"
+  echo "   0x4ffffffc 0x00: eax=0x00000000 ebx=0x00000000 ecx=0x00000000 edx=0x00000000"
+} >"$tmp/two-cpus.raw"
+ec --replay="$tmp/two-cpus.raw" 48
+expect_rc 0 "a multi-CPU \`cpuid -r\` dump replays its first CPU"
+
+# ---- not available --------------------------------------------------------------
+
+# na FIXTURE TEXT DESCRIPTION: exit 3, nothing on stdout, one line on stderr
+na() {
+	ec --replay="$fx/$1"
+	[ "$rc" -eq 3 ] && [ ! -s "$tmp/out" ] &&
+		[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "$2" "$tmp/err"
+	ok $? "$3: exit 3, one line on stderr"
+}
+na nosig.raw "not available (replay file has no exitcount signature)" \
+	"replay file without signature"
+na bare.raw "bare metal" "bare metal"
+na kvm-nomod.raw "KVM without the exitcount module" "KVM without the module"
+na vmware.raw "another hypervisor (VMwareVMware)" "another hypervisor"
+na abi2.raw "ABI 2" "another exitcount ABI"
+ec --replay="$fx/kvm-nomod.raw" --json 48
+expect_rc 3 "not available is checked before anything is printed"
+ec --replay="$fx/badisa.raw"
+[ "$rc" -eq 1 ] && grep -q "unknown ISA 3" "$tmp/err"
+ok $? "unknown host ISA: exit 1"
+
+# ---- watch -----------------------------------------------------------------------
+
+ec --replay="$fx/watch.raw" --watch=0.5 --iterations=1
+[ "$rc" -eq 0 ] && grep -q '^12 HLT  *500  *350 ' "$tmp/out" &&
+	grep -q '^10 CPUID  *20  *20 ' "$tmp/out" && ! grep -q EPT "$tmp/out"
+ok $? "--watch: exits per second between two reads, idle reasons hidden"
+grep -q 'all exits 600/s' "$tmp/out"
+ok $? "--watch title: the rate of all exits"
+ec --replay="$fx/watch.raw" --watch=0.1 -n 2 --json
+[ "$rc" -eq 0 ] && [ "$(wc -l <"$tmp/out")" -eq 2 ] &&
+	python3 -c 'import json, sys
+docs = [json.loads(l) for l in sys.stdin]
+assert docs[0]["reasons"][0]["per_second"] == 2500.0
+assert docs[0]["interval"] == 0.1 and docs[1]["reasons"] == []' <"$tmp/out"
+ok $? "--watch --json: one JSON document per line and refresh"
+ec --replay="$fx/watch.raw" --watch=0.1 -n 2 --csv
+[ "$(grep -c '^number,' "$tmp/out")" -eq 1 ]
+ok $? "--watch --csv: one header line"
+ec --replay="$fx/watch.raw" --watch=0.1 -n 1 --sort=reason
+[ "$(awk '/^NR/ { t = 1; next } t && NF { print $2 }' "$tmp/out" | paste -sd' ' -)" = "CPUID HLT" ]
+ok $? "--watch --sort=reason"
+"$bin" --replay="$fx/watch.raw" --watch=0.1 -n 2 >"$tmp/a" 2>&1
+"$bin" --replay="$fx/watch.raw" --watch=0.1 -n 2 --raw >"$tmp/r" 2>&1
+"$bin" --replay="$tmp/r" --watch=0.1 -n 2 >"$tmp/b" 2>&1
+cmp -s "$tmp/a" "$tmp/b"
+ok $? "--watch --raw then --replay round-trips (every read in turn)"
+ec --watch=0 -n 1
+expect_rc 2 "--watch=0"
+ec --iterations=2
+expect_rc 2 "--iterations without --watch"
+ec --watch --total
+expect_rc 2 "--watch with --total"
+
+"$bin" --replay="$fx/watch.raw" --watch=30 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 0.3
+kill -INT "$pid"
+start=$SECONDS
+wait "$pid"
+rc=$?
+[ "$rc" -eq 0 ] && [ $((SECONDS - start)) -lt 5 ]
+ok $? "--watch ends at once and cleanly on SIGINT (exit $rc)"
+
+# ---- help, version, usage --------------------------------------------------------
+
+ec --help
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && grep -q '^Usage:' "$tmp/out" &&
+	grep -q '^Exit status:' "$tmp/out" && grep -q '^Notes:' "$tmp/out"
+ok $? "--help on stdout, exit 0"
+missing=
+for c in NR NAME RATE COUNT TIME AVG SHARE DEFINED HANDLED; do
+	grep -q "^ $c " "$tmp/out" || missing="$missing $c"
+done
+[ -z "$missing" ]
+ok $? "--help lists every column${missing:+ (missing:$missing)}"
+grep -q 'itself a VM exit' "$tmp/out" && grep -q 'tsc_khz' "$tmp/out"
+ok $? "--help notes: queries are counted exits; TSC cycles and kHz"
+ec -h
+[ "$rc" -eq 0 ] && grep -q '^Usage:' "$tmp/out"
+ok $? "-h"
+
+release=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"/\1/p' \
+	"$here/../../include/exitcount/version.h")
+ec --version
+[ "$rc" -eq 0 ] && [ -n "$release" ] &&
+	grep -q "^exitcount $release (exitcount ABI 1, libcpuid " "$tmp/out"
+ok $? "--version: the release of version.h ($release) and the ABI"
+
+ec --no-such-option
+[ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] && grep -q "exitcount --help" "$tmp/err"
+ok $? "unknown option: exit 2, hint on stderr"
+ec --sort=nonsense
+expect_rc 2 "--sort with an unknown key"
+
+# ---- build -------------------------------------------------------------------------
+
+if command -v file >/dev/null; then
+	file -L "$bin" | grep -q 'statically linked'
+	ok $? "the binary is statically linked"
+else
+	skip "the binary is statically linked" "no file tool"
+fi
+
+if [ -x "$here/test_names" ]; then
+	"$here/test_names" >"$tmp/out" 2>&1
+	ok $? "cmocka unit tests of names.c (test_names)"
+else
+	skip "cmocka unit tests of names.c" "test_names not built"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
