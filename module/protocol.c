@@ -15,6 +15,39 @@ static void set_regs(uint32_t regs[EC_NR_REGS], uint32_t a, uint32_t b,
 	regs[EC_EDX] = d;
 }
 
+/* Bit set for reason @nr: defined, and handled (or, @active, exited). */
+static bool reason_bit(const struct ec_source *src, uint32_t nr, bool active)
+{
+	const struct ec_isa_table *t = src->table;
+	unsigned int slot = ec_slot(t, nr);
+	struct ec_stats s;
+
+	if (slot == ec_other_slot(t) || !t->names[slot] ||
+	    !ec_slot_handled(src->handled, slot))
+		return false;
+	if (!active)
+		return true;
+	src->read(src, (int)slot, &s);
+	return s.count != 0;
+}
+
+/* Subleaves 0x100+k and 0x200+k: a bitmap of 128 reasons from 128k. */
+static bool answer_bitmap(const struct ec_source *src, uint32_t subleaf,
+			  uint32_t regs[EC_NR_REGS])
+{
+	bool active = subleaf >= EC_INFO_ACTIVE;
+	uint32_t k = subleaf - (active ? EC_INFO_ACTIVE : EC_INFO_HANDLED);
+	uint32_t first = k * EC_BITMAP_REASONS, i;
+
+	if (k > src->table->max_nr / EC_BITMAP_REASONS)
+		return false;
+	set_regs(regs, 0, 0, 0, 0);
+	for (i = 0; i < EC_BITMAP_REASONS; i++)
+		if (reason_bit(src, first + i, active))
+			regs[i / 32] |= 1u << (i % 32);
+	return true;
+}
+
 static bool answer_info(const struct ec_source *src, uint32_t subleaf,
 			uint32_t regs[EC_NR_REGS])
 {
@@ -34,6 +67,8 @@ static bool answer_info(const struct ec_source *src, uint32_t subleaf,
 		set_regs(regs, (uint32_t)(total.count >> 32), 0, 0, 0);
 		return true;
 	}
+	if (subleaf >= EC_INFO_HANDLED && subleaf < EC_INFO_ACTIVE + 0x100u)
+		return answer_bitmap(src, subleaf, regs);
 	return false;
 }
 

@@ -11,6 +11,12 @@
  *  0x4FFFFFFC/0  ABI version       "exit"           "coun"          "tKVM"
  *  0x4FFFFFFC/1  ISA (1 VMX 2 SVM) scope (0 host 1 VM) TSC kHz      max reason
  *  0x4FFFFFFC/2  total exits hi    0                0               0
+ *  0x4FFFFFFC/0x100+k  reasons 128k..128k+127 KVM handles, one bit each:
+ *                EAX bit i = reason 128k+i, EBX 128k+32+i, ECX +64, EDX +96
+ *  0x4FFFFFFC/0x200+k  the same for reasons with at least one exit
+ *                (k from 0 to max reason / 128; both are additions within
+ *                ABI 1 that let a reader tell "handled, no exits yet" from
+ *                "not handled" and skip reasons without exits)
  *
  * For an undefined reason, 0x4FFFFFFE and 0x4FFFFFFD return EAX=EBX=ECX=0
  * and EDX=0xFFFFFFFF; for a defined reason the running KVM does not handle,
@@ -30,6 +36,9 @@
 #define EC_INFO_SIGNATURE	0u
 #define EC_INFO_HOST		1u
 #define EC_INFO_TOTAL_HI	2u
+#define EC_INFO_HANDLED		0x100u
+#define EC_INFO_ACTIVE		0x200u
+#define EC_BITMAP_REASONS	128u	/* reasons per bitmap subleaf */
 
 #define EC_ABI_VERSION		1u
 /* "exitcountKVM" as little-endian ASCII in EBX, ECX, EDX */

@@ -425,7 +425,7 @@ static void test_info_total_hi(void **state)
 static void test_info_unknown_subleaf(void **state)
 {
 	static const uint32_t subleaves[] = {
-		3, 4, 0x100, 0x7fffffff, 0x80000000, 0xffffffff,
+		3, 4, 0xff, 0x300, 0x7fffffff, 0x80000000, 0xffffffff,
 	};
 	size_t i;
 
@@ -434,6 +434,57 @@ static void test_info_unknown_subleaf(void **state)
 		check_refused(&vmx_case.src, EC_LEAF_INFO, subleaves[i]);
 		check_refused(&svm_case.src, EC_LEAF_INFO, subleaves[i]);
 	}
+}
+
+/* Bitmap subleaf @base + @k, expected from the manual and the fake. */
+static void check_bitmap(struct isa_case *c, uint32_t base, uint32_t k)
+{
+	uint32_t want[EC_NR_REGS] = { 0, 0, 0, 0 };
+	uint32_t i, nr;
+
+	for (i = 0; i < EC_BITMAP_REASONS; i++) {
+		nr = k * EC_BITMAP_REASONS + i;
+		if (!c->defined(nr) || is_unhandled(c, nr))
+			continue;
+		if (base == EC_INFO_ACTIVE &&
+		    !c->count[ec_slot(c->table, nr)])
+			continue;
+		want[i / 32] |= 1u << (i % 32);
+	}
+	check_answer(&c->src, EC_LEAF_INFO, base + k, want);
+}
+
+/*
+ * Handled and active bitmaps for every k up to max reason / 128, with a
+ * few handled reasons made idle; past the table the subleaf is refused.
+ */
+static void check_bitmaps(struct isa_case *c, const uint32_t *idle,
+			  size_t nr_idle)
+{
+	uint32_t last = c->table->max_nr / EC_BITMAP_REASONS, k;
+	size_t i;
+
+	for (i = 0; i < nr_idle; i++)
+		c->count[ec_slot(c->table, idle[i])] = 0;
+	for (k = 0; k <= last; k++) {
+		check_bitmap(c, EC_INFO_HANDLED, k);
+		check_bitmap(c, EC_INFO_ACTIVE, k);
+	}
+	check_refused(&c->src, EC_LEAF_INFO, EC_INFO_HANDLED + last + 1);
+	check_refused(&c->src, EC_LEAF_INFO, EC_INFO_ACTIVE + last + 1);
+	check_refused(&c->src, EC_LEAF_INFO, EC_INFO_ACTIVE + 0xff);
+	for (i = 0; i < nr_idle; i++)
+		c->count[ec_slot(c->table, idle[i])] = reason_count(idle[i]);
+}
+
+static void test_bitmaps(void **state)
+{
+	static const uint32_t vmx_idle[] = { 0, 10, 31, 32, 84 };
+	static const uint32_t svm_idle[] = { 0x01, 0x72, 0x7f, 0x80, 0x400 };
+
+	(void)state;
+	check_bitmaps(&vmx_case, vmx_idle, ARRAY_SIZE(vmx_idle));
+	check_bitmaps(&svm_case, svm_idle, ARRAY_SIZE(svm_idle));
 }
 
 /* Leaves around ours, with subleaves that mean something to ours. */
@@ -529,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_info_host),
 		cmocka_unit_test(test_info_total_hi),
 		cmocka_unit_test(test_info_unknown_subleaf),
+		cmocka_unit_test(test_bitmaps),
 		cmocka_unit_test(test_foreign_leaves),
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_unhandled),
