@@ -145,7 +145,7 @@ const struct ec_column ec_columns[EC_NR_COLS] = {
 		"exits per second over the last interval (--watch)",
 		"per_second", true, WATCH, WATCH, print_rate },
 	[EC_COL_COUNT] = { "COUNT", "COUNT",
-		"exits counted (\"-\": none, or not handled by KVM)",
+		"exits counted (\"-\": the reason is not handled by KVM)",
 		"count", true, REASONS | TOTAL | WATCH, REASONS | TOTAL | WATCH,
 		print_count },
 	[EC_COL_TIME] = { "TIME", "TIME(us)",
@@ -162,7 +162,7 @@ const struct ec_column ec_columns[EC_NR_COLS] = {
 		"whether the host's exitcount defines the reason",
 		"defined", false, 0, REASONS | WATCH, print_defined },
 	[EC_COL_HANDLED] = { "HANDLED", "HANDLED",
-		"whether the running KVM handles the reason (see Notes)",
+		"whether the running KVM handles the reason",
 		"handled", false, EC_IN_ALL, REASONS | WATCH, print_handled },
 };
 

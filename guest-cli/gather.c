@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Gathering rows from the exitcount leaves, tear-free, one pass.
+ * Gathering rows from the exitcount leaves, tear-free, one pass; the
+ * bitmap subleaves tell which reasons to read and which are handled.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -55,8 +56,9 @@ static bool all_zero(const uint32_t regs[EC_NR_REGS])
 
 /*
  * One reason: 0x4FFFFFFE (count lo), 0x4FFFFFFD (count hi, cycles,
- * status). A defined reason KVM does not handle reads as all zeros; so
- * does, with ABI 1, a handled one that has not exited yet.
+ * status). A defined reason KVM does not handle reads as all zeros, and
+ * so does a handled one without exits: registers not all zero prove the
+ * reason handled, all zeros leave it to the handled bitmap (the caller).
  */
 static void read_reason(struct ec_src *src, const struct ec_isa_table *t,
 			uint32_t nr, struct ec_row *row)
@@ -73,6 +75,74 @@ static void read_reason(struct ec_src *src, const struct ec_isa_table *t,
 		return;
 	row->count = ec_u64(s.hi[EC_EAX], s.lo[EC_EAX]);
 	row->cycles = ec_u64(s.hi[EC_EBX], s.hi[EC_ECX]);
+}
+
+/* ---- bitmaps: subleaves 0x100+k (handled) and 0x200+k (active) ---------- */
+
+/*
+ * Subleaf @base+k holds reasons 128k..128k+127 in EAX, EBX, ECX, EDX, 32
+ * each, lowest first: so word nr / 32 of the subleaves laid end to end
+ * (EC_NR_REGS words per k) holds reason nr at bit nr % 32. Only k up to
+ * the host's max reason / 128 is answered; each subleaf is read at most
+ * once, when first needed.
+ */
+struct bitmap {
+	uint32_t base;		/* EC_INFO_HANDLED or EC_INFO_ACTIVE */
+	uint32_t nr_k;		/* subleaves 0 .. nr_k - 1 may be read */
+	uint32_t *words;	/* EC_NR_REGS per subleaf */
+	bool *read;		/* by k: words hold its subleaf */
+};
+
+static void bitmap_init(struct bitmap *b, const struct ec_host *host,
+			uint32_t base)
+{
+	uint32_t max_nr = host->table->max_nr;
+
+	/* the reasons both the host and this tool define */
+	if (host->max_nr < max_nr)
+		max_nr = host->max_nr;
+	b->base = base;
+	b->nr_k = max_nr / EC_BITMAP_REASONS + 1;
+	b->words = ec_xreallocarray(NULL, (size_t)b->nr_k * EC_NR_REGS,
+				    sizeof(*b->words));
+	b->read = ec_xreallocarray(NULL, b->nr_k, sizeof(*b->read));
+	memset(b->words, 0, (size_t)b->nr_k * EC_NR_REGS * sizeof(*b->words));
+	memset(b->read, 0, b->nr_k * sizeof(*b->read));
+}
+
+static void bitmap_free(struct bitmap *b)
+{
+	free(b->words);
+	free(b->read);
+}
+
+/* Bit of reason @nr, reading its subleaf first if need be. */
+static bool bitmap_bit(struct ec_src *src, struct bitmap *b, uint32_t nr)
+{
+	uint32_t k = nr / EC_BITMAP_REASONS;
+
+	if (k >= b->nr_k)
+		return false;	/* beyond the host's reasons: not answered */
+	if (!b->read[k]) {
+		ec_src_read(src, EC_LEAF_INFO, b->base + k,
+			    &b->words[(size_t)k * EC_NR_REGS]);
+		b->read[k] = true;
+	}
+	return b->words[nr / 32] >> (nr % 32) & 1;
+}
+
+/*
+ * Read, in increasing k, every subleaf whose 128 reasons include one that
+ * @t defines: derived from the table (SVM: k = 0, 1 and 8).
+ */
+static void bitmap_read_table(struct ec_src *src, struct bitmap *b,
+			      const struct ec_isa_table *t)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < ec_other_slot(t); slot++)
+		if (t->names[slot])
+			(void)bitmap_bit(src, b, ec_slot_nr(t, slot));
 }
 
 static void read_total(struct ec_src *src, struct ec_row *total)
@@ -122,44 +192,106 @@ static void derive_all(struct ec_snapshot *snap)
 	derive(&snap->total, snap);
 }
 
-/* Every reason of @t that has a name, in slot order. */
-static size_t defined_reasons(const struct ec_isa_table *t, uint32_t **nrs)
+/* Room for one more row, at the end of @snap's. */
+static struct ec_row *add_row(struct ec_snapshot *snap, size_t *cap)
 {
-	unsigned int slot;
-	size_t n = 0;
-
-	*nrs = ec_xreallocarray(NULL, ec_other_slot(t), sizeof(**nrs));
-	for (slot = 0; slot < ec_other_slot(t); slot++)
-		if (t->names[slot])
-			(*nrs)[n++] = ec_slot_nr(t, slot);
-	return n;
+	snap->rows = ec_xgrow(snap->rows, snap->nr_rows, cap,
+			      sizeof(*snap->rows));
+	return &snap->rows[snap->nr_rows++];
 }
 
-static void read_rows(struct ec_src *src, const uint32_t *nrs, size_t n,
-		      struct ec_snapshot *snap)
+/*
+ * The table without --all: the active bitmap, then the rows of the
+ * reasons it marks. An active reason is handled, whatever a row read
+ * after a reset of the counters says.
+ */
+static void read_active(struct ec_src *src, struct ec_snapshot *snap)
 {
+	const struct ec_isa_table *t = snap->host.table;
+	struct bitmap active;
+	unsigned int slot;
+	size_t cap = 0;
+
+	bitmap_init(&active, &snap->host, EC_INFO_ACTIVE);
+	bitmap_read_table(src, &active, t);
+	for (slot = 0; slot < ec_other_slot(t); slot++) {
+		uint32_t nr = ec_slot_nr(t, slot);
+		struct ec_row *row;
+
+		if (!t->names[slot] || !bitmap_bit(src, &active, nr))
+			continue;
+		row = add_row(snap, &cap);
+		read_reason(src, t, nr, row);
+		row->handled = row->defined;
+	}
+	bitmap_free(&active);
+}
+
+/*
+ * The table with --all: the handled bitmap, then every reason @t
+ * defines, so that a handled reason without exits shows as handled.
+ */
+static void read_all(struct ec_src *src, struct ec_snapshot *snap)
+{
+	const struct ec_isa_table *t = snap->host.table;
+	struct bitmap handled;
+	unsigned int slot;
+	size_t cap = 0;
+
+	bitmap_init(&handled, &snap->host, EC_INFO_HANDLED);
+	bitmap_read_table(src, &handled, t);
+	for (slot = 0; slot < ec_other_slot(t); slot++) {
+		uint32_t nr = ec_slot_nr(t, slot);
+		struct ec_row *row;
+
+		if (!t->names[slot])
+			continue;
+		row = add_row(snap, &cap);
+		read_reason(src, t, nr, row);
+		if (row->defined && bitmap_bit(src, &handled, nr))
+			row->handled = true;
+	}
+	bitmap_free(&handled);
+}
+
+/*
+ * Reasons named on the command line, in their order. Only a defined
+ * reason that reads all zeros needs the handled bitmap: the subleaf of
+ * its 128 reasons, read once.
+ */
+static void read_named(struct ec_src *src, const uint32_t *nrs, size_t n,
+		       struct ec_snapshot *snap)
+{
+	const struct ec_isa_table *t = snap->host.table;
+	struct bitmap handled;
 	size_t i;
 
+	bitmap_init(&handled, &snap->host, EC_INFO_HANDLED);
 	snap->rows = ec_xreallocarray(NULL, n, sizeof(*snap->rows));
 	snap->nr_rows = n;
-	for (i = 0; i < n; i++)
-		read_reason(src, snap->host.table, nrs[i], &snap->rows[i]);
+	for (i = 0; i < n; i++) {
+		struct ec_row *row = &snap->rows[i];
+
+		read_reason(src, t, nrs[i], row);
+		if (row->defined && !row->handled)
+			row->handled = bitmap_bit(src, &handled, nrs[i]);
+	}
+	bitmap_free(&handled);
 }
 
 void ec_gather(struct ec_src *src, const struct ec_host *host,
-	       const uint32_t *nrs, size_t n, struct ec_snapshot *snap)
+	       const uint32_t *nrs, size_t n, bool all,
+	       struct ec_snapshot *snap)
 {
-	uint32_t *all = NULL;
-
 	memset(snap, 0, sizeof(*snap));
 	snap->host = *host;
-	if (!nrs) {
-		n = defined_reasons(host->table, &all);
-		nrs = all;
-	}
-	read_rows(src, nrs, n, snap);
+	if (nrs)
+		read_named(src, nrs, n, snap);
+	else if (all)
+		read_all(src, snap);
+	else
+		read_active(src, snap);
 	read_total(src, &snap->total);	/* after the reasons: it is >= each */
-	free(all);
 	derive_all(snap);
 }
 
@@ -185,16 +317,36 @@ static double rate(uint64_t now, uint64_t before, double seconds)
 	return now >= before ? (double)(now - before) / seconds : 0.0;
 }
 
+/* The row of reason @nr in @snap, trying index @hint first; or NULL. */
+static const struct ec_row *find_row(const struct ec_snapshot *snap,
+				     uint32_t nr, size_t hint)
+{
+	size_t i;
+
+	if (hint < snap->nr_rows && snap->rows[hint].nr == nr)
+		return &snap->rows[hint];
+	for (i = 0; i < snap->nr_rows; i++)
+		if (snap->rows[i].nr == nr)
+			return &snap->rows[i];
+	return NULL;
+}
+
 void ec_rates(struct ec_snapshot *cur, const struct ec_snapshot *prev,
 	      double seconds)
 {
 	size_t i;
 
-	/* both unsorted, gathered alike: row i is the same reason */
-	for (i = 0; i < cur->nr_rows && i < prev->nr_rows; i++)
-		if (cur->rows[i].nr == prev->rows[i].nr)
-			cur->rows[i].rate = rate(cur->rows[i].count,
-						 prev->rows[i].count, seconds);
+	/*
+	 * Matched by reason number: without --all each snapshot holds the
+	 * reasons active when it was taken, and a reason absent from @prev
+	 * had no exits then.
+	 */
+	for (i = 0; i < cur->nr_rows; i++) {
+		struct ec_row *r = &cur->rows[i];
+		const struct ec_row *p = find_row(prev, r->nr, i);
+
+		r->rate = rate(r->count, p ? p->count : 0, seconds);
+	}
 	cur->total.rate = rate(cur->total.count, prev->total.count, seconds);
 }
 

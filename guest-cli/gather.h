@@ -14,7 +14,7 @@ struct ec_row {
 	uint64_t count;
 	uint64_t cycles;	/* host TSC cycles spent on these exits */
 	bool defined;		/* the host's table defines the reason */
-	bool handled;		/* registers not all zero (gather.c) */
+	bool handled;		/* the running KVM handles it (gather.c) */
 	/* derived by the gathering, from the values above */
 	bool time_known;	/* the host told its TSC frequency */
 	uint64_t time_ns;
@@ -37,12 +37,21 @@ enum ec_sort_key {
 };
 
 /*
- * Read reasons @nrs (@n of them) or, when @nrs is NULL, every reason the
- * host's table defines; then the totals. Two CPUIDs per reason, four
- * while its count is within 2^31 of a carry into the high half.
+ * Read reasons @nrs (@n of them), in that order; or, when @nrs is NULL,
+ * the reasons the host's table defines: with @all every one, else only
+ * those with exits. Then the totals. The CPUIDs, all told:
+ *  - without @nrs, first the bitmap subleaves whose 128 reasons include
+ *    one the table defines (VMX 1, SVM 3): active ones, or handled ones
+ *    with @all;
+ *  - 2 per reason read (4 while its count is within 2^31 of a carry
+ *    into the high half): without @nrs and @all, only the active ones;
+ *  - with @nrs, 1 more for each distinct handled subleaf that a reason
+ *    reading all zeros needs (handled with no exits, or not handled);
+ *  - 2 for the totals.
  */
 void ec_gather(struct ec_src *src, const struct ec_host *host,
-	       const uint32_t *nrs, size_t n, struct ec_snapshot *snap);
+	       const uint32_t *nrs, size_t n, bool all,
+	       struct ec_snapshot *snap);
 
 /* Only the totals: two CPUIDs. */
 void ec_gather_total(struct ec_src *src, const struct ec_host *host,
@@ -50,7 +59,10 @@ void ec_gather_total(struct ec_src *src, const struct ec_host *host,
 
 void ec_snapshot_free(struct ec_snapshot *snap);
 
-/* Exits per second from @prev, taken @seconds before, to @cur. */
+/*
+ * Exits per second from @prev, taken @seconds before, to @cur; rows are
+ * matched by reason number, and one missing from @prev had no exits.
+ */
 void ec_rates(struct ec_snapshot *cur, const struct ec_snapshot *prev,
 	      double seconds);
 

@@ -55,6 +55,7 @@ static const char usage_head[] =
 "\n"
 "Options:\n"
 " -a, --all              also list reasons without exits; show HANDLED\n"
+"                          (whether KVM handles the reason)\n"
 " -s, --sort=KEY         order by count (default), time, reason or rate\n"
 "                          (--watch orders by rate by default)\n"
 " -t, --total            totals over all exit reasons\n"
@@ -88,9 +89,14 @@ static const char usage_tail[] =
 "\n"
 "Notes:\n"
 " Every query is a CPUID instruction, and so itself a VM exit that the host\n"
-" counts: the table costs 2 CPUIDs per reason the ISA defines (4 while a\n"
-" count is within 2^31 of carrying into its high 32 bits), plus 4; a single\n"
-" reason or --total costs 6 or 4. These exits are real and show in the\n"
+" counts. The table reads only what it shows: 2 CPUIDs for the host info;\n"
+" the bitmap of reasons with exits (with --all: of reasons KVM handles), 1\n"
+" CPUID per block of 128 reason numbers holding a reason of the ISA (VMX 1,\n"
+" SVM 3); 2 per reason shown and 2 for the totals, each pair 4 while its\n"
+" count is within 2^31 of carrying into its high 32 bits. A named reason\n"
+" costs 2 (or 4) and, if it reads as zeros, the handled bitmap of its block:\n"
+" 1, once per block. One reason costs 6 or 7, --total 4. --watch repeats all\n"
+" but the host info every refresh. These exits are real and show in the\n"
 " CPUID row (VMX 10, SVM 0x072) and in --watch rates.\n"
 "\n"
 " TIME is the host's TSC cycles spent handling the exits, converted with\n"
@@ -99,8 +105,9 @@ static const char usage_tail[] =
 "\n"
 " The scope (host: all guests; vm: this guest only) is chosen when the\n"
 " module is loaded. A reason KVM does not handle reads as four zero\n"
-" registers; with exitcount ABI 1 so does a handled reason with no exits\n"
-" yet, so --all shows both with COUNT \"-\" and HANDLED \"no\".\n";
+" registers, and so does a handled reason with no exits yet; the handled\n"
+" bitmap (leaf 0x4FFFFFFC subleaf 0x100+k) tells them apart: COUNT 0 and\n"
+" HANDLED \"yes\" for the one, COUNT \"-\" and HANDLED \"no\" for the other.\n";
 
 static void usage(void)
 {

@@ -93,7 +93,7 @@ static enum ec_exit run_reasons(const struct ec_opts *o, struct ec_src *src,
 {
 	struct ec_snapshot snap;
 
-	ec_gather(src, h, nrs, n, &snap);
+	ec_gather(src, h, nrs, n, o->all, &snap);
 	if (!nrs && !o->all)
 		ec_drop_idle(&snap, false);
 	ec_sort(&snap, o->sort);
@@ -194,12 +194,12 @@ static enum ec_exit run_watch(const struct ec_opts *o, struct ec_src *src,
 	unsigned long i;
 
 	catch_signals();
-	ec_gather(src, h, nrs, n, &prev);
+	ec_gather(src, h, nrs, n, o->all, &prev);
 	for (i = 0; (!o->iterations || i < o->iterations) && nap(o->interval);
 	     i++) {
 		double t1 = now();
 
-		ec_gather(src, h, nrs, n, &cur);
+		ec_gather(src, h, nrs, n, o->all, &cur);
 		/* a replay has no real time: rates over the nominal interval */
 		ec_rates(&cur, &prev, ec_src_is_replay(src) ? o->interval :
 				      t1 - t0);

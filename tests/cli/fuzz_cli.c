@@ -31,6 +31,7 @@ static void print_all_formats(FILE *out, const struct ec_snapshot *snap)
 
 static void replay(const uint8_t *data, size_t size, FILE *out)
 {
+	static const uint32_t named[] = { 0, 48, 0x7b, 0xa6, 0x403 };
 	char err[128];
 	char msg[160];
 	struct ec_host host;
@@ -45,7 +46,17 @@ static void replay(const uint8_t *data, size_t size, FILE *out)
 	if (!src)
 		return;
 	if (ec_probe(src, &host, msg, sizeof(msg)) == EC_PROBE_OK) {
-		ec_gather(src, &host, NULL, 0, &snap);
+		int all;
+
+		/* the table with its active reasons, then with --all */
+		for (all = 0; all <= 1; all++) {
+			ec_gather(src, &host, NULL, 0, all, &snap);
+			print_all_formats(out, &snap);
+			ec_snapshot_free(&snap);
+		}
+		/* named reasons, defined or not on either ISA */
+		ec_gather(src, &host, named, sizeof(named) / sizeof(named[0]),
+			  false, &snap);
 		print_all_formats(out, &snap);
 		ec_snapshot_free(&snap);
 	}

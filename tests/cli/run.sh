@@ -67,6 +67,48 @@ json() {
 		<"$tmp/out" >/dev/null 2>&1
 }
 
+# bitmap FIXTURE BASE: the reasons (decimal, ascending) whose bits are set
+# in the first lines of leaf 0x4ffffffc subleaves BASE+k of FIXTURE
+bitmap() {
+	python3 - "$1" "$2" <<'PY'
+import re, sys
+base, seen, nrs = int(sys.argv[2], 0), set(), []
+for line in open(sys.argv[1]):
+    m = re.match(r"\s*0x4ffffffc 0x([0-9a-f]+): eax=0x(\w+) ebx=0x(\w+) "
+                 r"ecx=0x(\w+) edx=0x(\w+)", line)
+    if not m or not base <= int(m.group(1), 16) < base + 0x100:
+        continue
+    k = int(m.group(1), 16) - base
+    if k in seen:
+        continue
+    seen.add(k)
+    for r in range(4):
+        for i in range(32):
+            if int(m.group(2 + r), 16) >> i & 1:
+                nrs.append(128 * k + 32 * r + i)
+print(" ".join(map(str, sorted(nrs))))
+PY
+}
+
+# dec: the numbers (decimal or 0x hex) of stdin, in decimal, ascending
+dec() {
+	local x
+	for x in $(cat); do echo $((x)); done | sort -n | paste -sd' ' -
+}
+
+# cpuids [LEAF [SUBLEAF]]: the number of CPUIDs --raw printed to stdout
+# (its lines but "CPU:"), or only those of LEAF (and SUBLEAF), spelled as
+# --raw does: 0x4ffffffc 0x100
+cpuids() {
+	grep -c "^   ${1:-0x}${1:+ ${2:-}}" "$tmp/out"
+}
+
+# subleaves LEAF: the subleaves of leaf LEAF in --raw's stdout, in order
+subleaves() {
+	awk -v l="$1" '$1 == l { sub(":", "", $2); print $2 }' "$tmp/out" |
+		paste -sd' ' -
+}
+
 # Build what is missing or stale (make check calls this script directly).
 if [ -z "${EXITCOUNT:-}" ]; then
 	if ! { make -s -C "$here/../../guest-cli" &&
@@ -117,13 +159,32 @@ ec --replay="$fx/svm.raw" -s count
 [ "$(col 2)" = "IOIO HLT INTR CPUID NPF" ]
 ok $? "-s count"
 
+for f in vmx svm; do
+	ec --replay="$fx/$f.raw" -o nr
+	[ "$(col 1 | dec)" = "$(bitmap "$fx/$f.raw" 0x200)" ]
+	ok $? "$f table: exactly the reasons of the active bitmap"
+done
+
 ec --replay="$fx/svm.raw" --all
 [ "$(wc -l <"$tmp/out")" -eq 172 ]
 ok $? "--all lists all 171 SVM reasons"
-grep -q '^0x000 READ_CR0  *-  *-  *-  *-  *no$' "$tmp/out"
-ok $? "--all marks an all-zero reason: '-' counts, HANDLED no"
+grep -q '^0x002 READ_CR2  *-  *-  *-  *-  *no$' "$tmp/out"
+ok $? "--all marks an unhandled reason: '-' counts, HANDLED no"
+grep -q '^0x000 READ_CR0  *0  *0  *-  *0\.0  *yes$' "$tmp/out"
+ok $? "--all marks a handled reason without exits: count 0, HANDLED yes"
+grep -q '^0x089 WBINVD  *0  *0  *-  *0\.0  *yes$' "$tmp/out" &&
+	grep -q '^0x401 AVIC_INCOMPLETE_IPI  *0  *0  *-  *0\.0  *yes$' "$tmp/out"
+ok $? "--all: handled without exits in bitmap subleaves 0x101 and 0x108"
 grep -q '^0x07b IOIO .* yes$' "$tmp/out"
 ok $? "--all marks a counted reason handled"
+[ "$(awk '$NF == "yes" { print $1 }' "$tmp/out" | dec)" = \
+	"$(bitmap "$fx/svm.raw" 0x100)" ]
+ok $? "--all: HANDLED yes exactly for the reasons of the handled bitmap"
+ec --replay="$fx/vmx.raw" --all
+[ "$(awk '$NF == "yes"' "$tmp/out" | wc -l)" -eq 12 ] &&
+	grep -q '^31 MSR_READ  *0  *0  *-  *0\.0  *yes$' "$tmp/out" &&
+	grep -q '^ 3 INIT_SIGNAL  *-  *-  *-  *-  *no$' "$tmp/out"
+ok $? "--all on VMX: 6 counted + 6 idle reasons handled"
 
 ec --replay="$fx/svm.raw" --all -o name,defined,handled --sort=reason
 grep -q '^IDLE_HLT  *no  *no$' "$tmp/out"
@@ -153,9 +214,23 @@ done
 ec --replay="$fx/vmx.raw" 1 ept_violation 48 0x1
 [ "$(col 2)" = "EPT_VIOLATION EXTERNAL_INTERRUPT" ]
 ok $? "several reasons, each once"
-ec --replay="$fx/vmx.raw" 2
+ec --replay="$fx/vmx.raw" 3
 [ "$(col 3)" = "-" ]
-ok $? "a named reason is shown even without exits"
+ok $? "a named reason is shown even without exits (not handled: '-')"
+ec --replay="$fx/vmx.raw" 2
+same_text 'NR NAME         COUNT TIME(us) AVG SHARE(%)
+ 2 TRIPLE_FAULT     0        0   -      0.0' \
+	"one reason reading all zeros but handled: 0 exits"
+ec --replay="$fx/vmx.raw" 2 -o name,count,handled
+[ "$(col 3)" = yes ]
+ok $? "one reason reading all zeros but handled: HANDLED yes"
+ec --replay="$fx/vmx.raw" 3 -o name,count,handled
+[ "$(col 2) $(col 3)" = "- no" ]
+ok $? "one reason reading all zeros, not handled: '-', HANDLED no"
+ec --replay="$fx/svm.raw" 0x401 0x002 -o nr,count,handled
+[ "$(col 1)" = "0x002 0x401" ] && [ "$(col 2)" = "- 0" ] &&
+	[ "$(col 3)" = "no yes" ]
+ok $? "SVM: the handled bitmap of each reason's block (0x108, 0x100)"
 
 for arg in NO_SUCH_REASON 35 86 0x1000 -- -1 SVM_EXIT_NPF '48 '; do
 	[ "$arg" = -- ] && continue
@@ -189,11 +264,16 @@ ok $? "--json reasons have number, name, count, time_ns, defined, handled"
 json 'r = d["reasons"][0]; assert (r["number"], r["name"], r["count"], r["time_ns"], r["handled"]) == (30, "IO_INSTRUCTION", 8589934595, 3000100, True)'
 ok $? "--json values of the torn read"
 ec --replay="$fx/svm.raw" --all --json
-json 'r = {x["name"]: x for x in d["reasons"]}; assert len(r) == 171; assert r["READ_CR0"]["handled"] is False and r["READ_CR0"]["count"] == 0; assert r["IDLE_HLT"]["defined"] is False; assert r["NPF"]["number"] == 1024'
+json 'r = {x["name"]: x for x in d["reasons"]}; assert len(r) == 171; assert r["READ_CR2"]["handled"] is False and r["READ_CR2"]["count"] == 0; assert r["IDLE_HLT"]["defined"] is False and r["IDLE_HLT"]["handled"] is False; assert r["NPF"]["number"] == 1024'
 ok $? "--all --json: unhandled and undefined reasons"
+json 'r = {x["name"]: x for x in d["reasons"]}; assert r["READ_CR0"]["handled"] is True and r["READ_CR0"]["count"] == 0; assert sum(x["handled"] for x in d["reasons"]) == 13'
+ok $? "--all --json: handled reasons without exits"
 ec --replay="$fx/vmx.raw" 2 --json
-json 'assert d["reasons"] == [{"number": 2, "name": "TRIPLE_FAULT", "count": 0, "time_ns": 0, "defined": True, "handled": False}]'
-ok $? "--json for one reason"
+json 'assert d["reasons"] == [{"number": 2, "name": "TRIPLE_FAULT", "count": 0, "time_ns": 0, "defined": True, "handled": True}]'
+ok $? "--json for one reason, handled without exits"
+ec --replay="$fx/vmx.raw" 3 --json
+json 'assert d["reasons"] == [{"number": 3, "name": "INIT_SIGNAL", "count": 0, "time_ns": 0, "defined": True, "handled": False}]'
+ok $? "--json for one reason, not handled"
 
 ec --replay="$fx/svm.raw" --csv
 [ "$(head -1 "$tmp/out")" = "number,name,count,time_ns,avg_ns,share_pct" ] &&
@@ -212,9 +292,15 @@ cp "$tmp/out" "$tmp/vmx.raw"
 [ "$(head -1 "$tmp/out")" = "CPU:" ] &&
 	[ "$(tail -n +2 "$tmp/out" | grep -cvE "$raw_re")" -eq 0 ]
 ok $? "--raw prints \`cpuid -r\` lines"
-# 2 info + 80 reasons x 2 + 2 re-reads of the torn one + 2 totals
-[ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 166 ]
-ok $? "--raw: the table costs 2 CPUIDs per defined reason, plus 4 (+2 re-read)"
+# 2 info + 1 active bitmap + 6 active reasons x 2 + 2 re-reads of the
+# torn one + 2 totals
+[ "$(cpuids)" -eq 19 ]
+ok $? "--raw: the VMX table costs 19 CPUIDs: 2 info, 1 bitmap, 2 per active reason (+2 re-read), 2 totals"
+[ "$(subleaves 0x4ffffffe)" = "0x01 0x0a 0x0c 0x1e 0x1e 0x20 0x30" ] &&
+	[ "$(subleaves 0x4ffffffd)" = "0x01 0x0a 0x0c 0x1e 0x1e 0x20 0x30" ]
+ok $? "--raw: the VMX table reads no leaf of an inactive reason"
+[ "$(subleaves 0x4ffffffc)" = "0x00 0x01 0x200 0x02" ]
+ok $? "--raw: the VMX table reads the active bitmap, not the handled one"
 grep -q '^   0x4ffffffe 0x30: eax=0x00003039 ebx=0x00000000 ecx=0x00000000 edx=0x00000000$' "$tmp/out"
 ok $? "--raw line of leaf 0x4ffffffe subleaf 48"
 if command -v cpuid >/dev/null; then
@@ -234,11 +320,35 @@ for f in vmx svm; do
 		ok $? "--raw then --replay round-trips ($f ${mode:-table})"
 	done
 done
+ec --replay="$fx/svm.raw" --raw
+# 2 info + 3 active bitmaps + 5 active reasons x 2 + 2 totals
+[ "$(cpuids)" -eq 17 ] && [ "$(cpuids 0x4ffffffe)" -eq 5 ] &&
+	[ "$(cpuids 0x4ffffffd)" -eq 5 ]
+ok $? "--raw: the SVM table costs 17 CPUIDs: 2 info, 3 bitmaps, 2 per active reason, 2 totals"
+[ "$(subleaves 0x4ffffffe)" = "0x60 0x72 0x78 0x7b 0x400" ]
+ok $? "--raw: the SVM table reads no leaf of an inactive reason"
+[ "$(subleaves 0x4ffffffc)" = "0x00 0x01 0x200 0x201 0x208 0x02" ]
+ok $? "--raw: SVM active bitmaps of the table's blocks only (k = 0, 1, 8)"
+ec --replay="$fx/vmx.raw" --all --raw
+# 2 info + 1 handled bitmap + 80 reasons x 2 + 2 re-reads + 2 totals
+[ "$(cpuids)" -eq 167 ] && [ "$(subleaves 0x4ffffffc)" = "0x00 0x01 0x100 0x02" ]
+ok $? "--raw: VMX --all costs 167 CPUIDs: 2 per defined reason, 1 handled bitmap"
+ec --replay="$fx/svm.raw" --all --raw
+# 2 info + 3 handled bitmaps + 171 reasons x 2 + 2 totals
+[ "$(cpuids)" -eq 349 ] &&
+	[ "$(subleaves 0x4ffffffc)" = "0x00 0x01 0x100 0x101 0x108 0x02" ]
+ok $? "--raw: SVM --all costs 349 CPUIDs: 2 per defined reason, 3 handled bitmaps"
 ec --replay="$fx/vmx.raw" 48 --raw
-[ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 6 ]
+[ "$(cpuids)" -eq 6 ]
 ok $? "--raw: one reason costs 6 CPUIDs"
+ec --replay="$fx/vmx.raw" 2 --raw
+[ "$(cpuids)" -eq 7 ] && [ "$(subleaves 0x4ffffffc)" = "0x00 0x01 0x100 0x02" ]
+ok $? "--raw: one reason reading all zeros costs 7: its handled bitmap too"
+ec --replay="$fx/vmx.raw" 2 3 0 48 --raw
+[ "$(cpuids)" -eq 13 ] && [ "$(cpuids 0x4ffffffc 0x100)" -eq 1 ]
+ok $? "--raw: reasons reading all zeros share their block's handled bitmap"
 ec --replay="$fx/vmx.raw" --total --raw
-[ "$(tail -n +2 "$tmp/out" | wc -l)" -eq 4 ]
+[ "$(cpuids)" -eq 4 ]
 ok $? "--raw: --total costs 4 CPUIDs"
 ec --raw --json
 expect_rc 2 "--raw with --json"
@@ -282,6 +392,19 @@ ec --replay="$fx/watch.raw" --watch=0.5 --iterations=1
 [ "$rc" -eq 0 ] && grep -q '^12 HLT  *500  *350 ' "$tmp/out" &&
 	grep -q '^10 CPUID  *20  *20 ' "$tmp/out" && ! grep -q EPT "$tmp/out"
 ok $? "--watch: exits per second between two reads, idle reasons hidden"
+grep -q '^ 1 EXTERNAL_INTERRUPT  *60  *30 ' "$tmp/out"
+ok $? "--watch: a reason active only at the second read shows, from 0 exits"
+ec --replay="$fx/watch.raw" --watch=0.5 -n 1 --raw
+# 2 info; each read: 1 active bitmap, 2 per active reason, 2 totals
+[ "$(cpuids)" -eq $((2 + 1 + 3 * 2 + 2 + 1 + 4 * 2 + 2)) ] &&
+	[ "$(subleaves 0x4ffffffe)" = "0x0a 0x0c 0x30 0x01 0x0a 0x0c 0x30" ]
+ok $? "--watch --raw: each read costs 1 bitmap + 2 per active reason + 2"
+# (--all reads EXTERNAL_INTERRUPT at both reads: its one line, twice)
+ec --replay="$fx/watch.raw" --watch=0.5 -n 1 --all -o nr,rate,count,handled
+[ "$rc" -eq 0 ] && grep -q '^12  *500  *350 yes$' "$tmp/out" &&
+	grep -q '^10  *20  *20 yes$' "$tmp/out" &&
+	grep -q '^ 0  *0  *0 yes$' "$tmp/out" && grep -q '^ 2  *0  *- no$' "$tmp/out"
+ok $? "--watch --all: rates; handled without exits"
 grep -q 'all exits 600/s' "$tmp/out"
 ok $? "--watch title: the rate of all exits"
 ec --replay="$fx/watch.raw" --watch=0.1 -n 2 --json
@@ -295,7 +418,7 @@ ec --replay="$fx/watch.raw" --watch=0.1 -n 2 --csv
 [ "$(grep -c '^number,' "$tmp/out")" -eq 1 ]
 ok $? "--watch --csv: one header line"
 ec --replay="$fx/watch.raw" --watch=0.1 -n 1 --sort=reason
-[ "$(awk '/^NR/ { t = 1; next } t && NF { print $2 }' "$tmp/out" | paste -sd' ' -)" = "CPUID HLT" ]
+[ "$(awk '/^NR/ { t = 1; next } t && NF { print $2 }' "$tmp/out" | paste -sd' ' -)" = "EXTERNAL_INTERRUPT CPUID HLT" ]
 ok $? "--watch --sort=reason"
 "$bin" --replay="$fx/watch.raw" --watch=0.1 -n 2 >"$tmp/a" 2>&1
 "$bin" --replay="$fx/watch.raw" --watch=0.1 -n 2 --raw >"$tmp/r" 2>&1
@@ -349,6 +472,11 @@ ec --no-such-option
 ok $? "unknown option: exit 2, hint on stderr"
 ec --sort=nonsense
 expect_rc 2 "--sort with an unknown key"
+
+# ---- fixtures ----------------------------------------------------------------------
+
+"$here/mkbitmaps.py" --check "$fx"/*.raw >"$tmp/out" 2>"$tmp/err"
+ok $? "fixtures: bitmap subleaves agree with the counts (mkbitmaps.py --check)"
 
 # ---- build -------------------------------------------------------------------------
 
