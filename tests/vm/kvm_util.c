@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared code of the VM tests: TAP, VM setup, guest function calls, the
+ * module's host view and the kvm:kvm_exit histogram. See kvm_util.h.
+ */
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+
+/* ---------------------------------------------------------------- TAP */
+
+static const char *tap_tag = "test";
+static int tap_n;
+static int tap_failed;
+
+void tap_init(const char *tag)
+{
+	tap_tag = tag;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+static void tap_vline(bool ok, const char *fmt, va_list ap)
+{
+	tap_n++;
+	if (!ok)
+		tap_failed++;
+	printf("%s %d - %s: ", ok ? "ok" : "not ok", tap_n, tap_tag);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+bool tap_check(bool ok, const char *file, int line, const char *expr,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vline(ok, fmt, ap);
+	va_end(ap);
+	if (!ok)
+		printf("# %s:%d: check failed: %s\n", file, line, expr);
+	return ok;
+}
+
+bool tap_check_cmp(uint64_t got, const char *op, uint64_t want,
+		   const char *file, int line, const char *got_expr,
+		   const char *want_expr, const char *fmt, ...)
+{
+	bool ok;
+	va_list ap;
+
+	if (!strcmp(op, "=="))
+		ok = got == want;
+	else if (!strcmp(op, "!="))
+		ok = got != want;
+	else if (!strcmp(op, ">="))
+		ok = got >= want;
+	else
+		ok = got > want;
+	va_start(ap, fmt);
+	tap_vline(ok, fmt, ap);
+	va_end(ap);
+	if (!ok)
+		printf("# %s:%d: got %s = %llu (0x%llx), expected %s %s = %llu (0x%llx)\n",
+		       file, line, got_expr, (unsigned long long)got,
+		       (unsigned long long)got, op, want_expr,
+		       (unsigned long long)want, (unsigned long long)want);
+	return ok;
+}
+
+void tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+int tap_finish(void)
+{
+	printf("1..%d\n", tap_n);
+	tap_diag("%s: %d passed, %d failed", tap_tag, tap_n - tap_failed,
+		 tap_failed);
+	fflush(stdout);
+	return tap_failed ? 1 : 0;
+}
+
+void tap_fatal(const char *file, int line, const char *expr, int err,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	tap_vline(false, fmt, ap);
+	va_end(ap);
+	printf("# ==== Test Assertion Failure ====\n");
+	printf("# %s:%d: %s\n", file, line, expr);
+	printf("# errno=%d (%s)\n", err, strerror(err));
+	printf("Bail out! %s: fatal error at %s:%d\n", tap_tag, file, line);
+	printf("1..%d\n", tap_n);
+	fflush(stdout);
+	exit(2);
+}
+
+/* ------------------------------------------------------------ the VM */
+
+extern const uint8_t __start_guest_code[], __stop_guest_code[];
+
+/* in: EAX leaf, ECX subleaf; out: EAX, EBX, ECX, EDX. */
+DEFINE_GUEST_FN(guest_cpuid_fn,
+	"\tcpuid\n");
+
+static uint64_t guest_gpa(const uint8_t *p)
+{
+	return GUEST_CODE_GPA + (uint64_t)(p - __start_guest_code);
+}
+
+static void set_flat_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->selector = sel;
+	s->type = type;
+	s->present = 1;
+	s->dpl = 0;
+	s->db = 1;	/* 32-bit */
+	s->s = 1;	/* code or data */
+	s->l = 0;
+	s->g = 1;
+}
+
+static void vcpu_setup_cpuid(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *cpuid;
+	int nent = 64, r;
+
+	for (;;) {
+		cpuid = calloc(1, sizeof(*cpuid) +
+				  nent * sizeof(struct kvm_cpuid_entry2));
+		TEST_ASSERT(cpuid, "calloc");
+		cpuid->nent = nent;
+		r = ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+		if (r == 0)
+			break;
+		TEST_ASSERT(errno == E2BIG, "KVM_GET_SUPPORTED_CPUID");
+		free(cpuid);
+		nent *= 2;
+	}
+	r = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
+	TEST_ASSERT(r == 0, "KVM_SET_CPUID2 (%u entries)", cpuid->nent);
+	free(cpuid);
+}
+
+struct kvm_vm *vm_create(void)
+{
+	struct kvm_userspace_memory_region region;
+	size_t code_size = (size_t)(__stop_guest_code - __start_guest_code);
+	struct kvm_vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct kvm_vm *vm;
+	int r, mmap_size;
+
+	vm = calloc(1, sizeof(*vm));
+	vcpu = calloc(1, sizeof(*vcpu));
+	TEST_ASSERT(vm && vcpu, "calloc");
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	TEST_ASSERT(vm->kvm_fd >= 0, "open /dev/kvm");
+	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	TEST_ASSERT(r == KVM_API_VERSION, "KVM_GET_API_VERSION = %d", r);
+	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM");
+	/* Needed on Intel without unrestricted guest; harmless elsewhere. */
+	r = ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	TEST_ASSERT(r == 0, "KVM_SET_TSS_ADDR");
+
+	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(vm->mem != MAP_FAILED, "mmap guest memory");
+	TEST_ASSERT(code_size > 0 &&
+		    GUEST_CODE_GPA + code_size < GUEST_STACK_TOP - 4096,
+		    "guest code size %zu", code_size);
+	memcpy(vm->mem + GUEST_CODE_GPA, __start_guest_code, code_size);
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = GUEST_MEM_SIZE,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+	};
+	r = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
+	TEST_ASSERT(r == 0, "KVM_SET_USER_MEMORY_REGION");
+
+	vcpu->vm = vm;
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU");
+	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	TEST_ASSERT(mmap_size >= (int)sizeof(struct kvm_run),
+		    "KVM_GET_VCPU_MMAP_SIZE = %d", mmap_size);
+	vcpu->run_size = (size_t)mmap_size;
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	TEST_ASSERT(vcpu->run != MAP_FAILED, "mmap kvm_run");
+	vcpu_setup_cpuid(vm, vcpu);
+
+	/* 32-bit flat protected mode, no paging; TR/LDTR as after reset. */
+	r = ioctl(vcpu->fd, KVM_GET_SREGS, &sregs);
+	TEST_ASSERT(r == 0, "KVM_GET_SREGS");
+	set_flat_seg(&sregs.cs, 0x08, 0xb);	/* execute/read, accessed */
+	set_flat_seg(&sregs.ds, 0x10, 0x3);	/* read/write, accessed */
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.cr0 = 0x11;			/* PE | ET */
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	r = ioctl(vcpu->fd, KVM_SET_SREGS, &sregs);
+	TEST_ASSERT(r == 0, "KVM_SET_SREGS");
+	vm->vcpu = vcpu;
+	return vm;
+}
+
+void vm_destroy(struct kvm_vm *vm)
+{
+	struct kvm_vcpu *vcpu = vm->vcpu;
+
+	munmap(vcpu->run, vcpu->run_size);
+	close(vcpu->fd);
+	close(vm->fd);
+	close(vm->kvm_fd);
+	munmap(vm->mem, GUEST_MEM_SIZE);
+	free(vcpu);
+	free(vm);
+}
+
+static const char *exit_name(uint32_t r)
+{
+	switch (r) {
+	case KVM_EXIT_UNKNOWN: return "UNKNOWN";
+	case KVM_EXIT_EXCEPTION: return "EXCEPTION";
+	case KVM_EXIT_IO: return "IO";
+	case KVM_EXIT_HLT: return "HLT";
+	case KVM_EXIT_MMIO: return "MMIO";
+	case KVM_EXIT_SHUTDOWN: return "SHUTDOWN";
+	case KVM_EXIT_FAIL_ENTRY: return "FAIL_ENTRY";
+	case KVM_EXIT_INTERNAL_ERROR: return "INTERNAL_ERROR";
+	}
+	return "?";
+}
+
+void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
+	       struct kvm_regs *regs)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t ret_rip = guest_gpa(fn.ret);
+	int r;
+
+	regs->rip = guest_gpa(fn.entry);
+	regs->rsp = GUEST_STACK_TOP;
+	regs->rflags = 0x2;
+	r = ioctl(vcpu->fd, KVM_SET_REGS, regs);
+	TEST_ASSERT(r == 0, "KVM_SET_REGS for %s", fn.name);
+	for (;;) {
+		r = ioctl(vcpu->fd, KVM_RUN, 0);
+		TEST_ASSERT(r == 0, "KVM_RUN in %s", fn.name);
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			TEST_ASSERT(run->io.direction == KVM_EXIT_IO_OUT &&
+				    run->io.port == GUEST_PORT &&
+				    run->io.size == 1 && run->io.count == 1,
+				    "%s: unexpected I/O dir %u port 0x%x size %u count %u",
+				    fn.name, run->io.direction, run->io.port,
+				    run->io.size, run->io.count);
+			vcpu->exits_io++;
+			break;
+		case KVM_EXIT_HLT:
+			vcpu->exits_hlt++;
+			r = ioctl(vcpu->fd, KVM_GET_REGS, regs);
+			TEST_ASSERT(r == 0, "KVM_GET_REGS in %s", fn.name);
+			if (regs->rip == ret_rip)
+				return;
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			errno = 0;
+			TEST_ASSERT(0, "%s: KVM_EXIT_FAIL_ENTRY, hardware reason 0x%llx",
+				    fn.name, (unsigned long long)
+				    run->fail_entry.hardware_entry_failure_reason);
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			errno = 0;
+			TEST_ASSERT(0, "%s: KVM_EXIT_INTERNAL_ERROR, suberror %u",
+				    fn.name, run->internal.suberror);
+			break;
+		default:
+			errno = 0;
+			ioctl(vcpu->fd, KVM_GET_REGS, regs);
+			TEST_ASSERT(0, "%s: unexpected exit %u (KVM_EXIT_%s) at rip 0x%llx",
+				    fn.name, run->exit_reason,
+				    exit_name(run->exit_reason),
+				    (unsigned long long)regs->rip);
+		}
+	}
+}
+
+void guest_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
+		 uint32_t out[EC_NR_REGS], struct exit_tally *at)
+{
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rax = leaf;
+	regs.rcx = subleaf;
+	vcpu->exits_cpuid++;
+	if (at)
+		*at = (struct exit_tally){ vcpu->exits_io, vcpu->exits_hlt,
+					   vcpu->exits_cpuid };
+	vcpu_call(vcpu, GUEST_FN(guest_cpuid_fn), &regs);
+	out[EC_EAX] = (uint32_t)regs.rax;
+	out[EC_EBX] = (uint32_t)regs.rbx;
+	out[EC_ECX] = (uint32_t)regs.rcx;
+	out[EC_EDX] = (uint32_t)regs.rdx;
+}
+
+/* ----------------------------------------------------- the protocol */
+
+uint32_t host_cpu_isa(void)
+{
+	unsigned int a, b, c, d;
+	char v[13];
+
+	__cpuid(0, a, b, c, d);
+	memcpy(v, &b, 4);
+	memcpy(v + 4, &d, 4);
+	memcpy(v + 8, &c, 4);
+	v[12] = 0;
+	if (!strcmp(v, "AuthenticAMD") || !strcmp(v, "HygonGenuine"))
+		return EC_ISA_SVM;
+	if (!strcmp(v, "GenuineIntel"))
+		return EC_ISA_VMX;
+	return 0;
+}
+
+uint32_t reason_nr(const struct ec_isa_table *t, const char *name)
+{
+	unsigned int slot;
+
+	for (slot = 0; slot < ec_other_slot(t); slot++)
+		if (t->names[slot] && !strcmp(t->names[slot], name))
+			return ec_slot_nr(t, slot);
+	errno = 0;
+	TEST_ASSERT(0, "reason %s not in the %s table", name, t->isa_name);
+	return 0;
+}
+
+const char *io_reason_name(const struct ec_isa_table *t)
+{
+	return t->isa == EC_ISA_VMX ? "IO_INSTRUCTION" : "IOIO";
+}
+
+/* ------------------------------------------------------ host view */
+
+static void hv_bad(struct hostview *hv, const char *line)
+{
+	if (!hv->bad_lines++)
+		snprintf(hv->first_bad, sizeof(hv->first_bad), "%.200s", line);
+}
+
+static bool parse_reason(struct hv_set *s, const char *rest)
+{
+	struct hv_reason *r;
+	unsigned long long ex, cy;
+	unsigned int nr;
+	char name[64];
+	int end = 0;
+
+	/* The "other" line has no single reason number: "-" is accepted. */
+	if (sscanf(rest, "reason - other exits %llu cycles %llu%n", &ex, &cy,
+		   &end) == 2 && rest[end] == '\0') {
+		nr = UINT32_MAX;
+		strcpy(name, "other");
+	} else if (sscanf(rest, "reason %u %63s exits %llu cycles %llu%n", &nr,
+			  name, &ex, &cy, &end) != 4 || rest[end] != '\0') {
+		return false;
+	}
+	if (s->nr_reasons >= HV_MAX_REASONS)
+		return false;
+	r = &s->reasons[s->nr_reasons++];
+	r->nr = nr;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->exits = ex;
+	r->cycles = cy;
+	return true;
+}
+
+int hostview_read(struct hostview *hv)
+{
+	char line[512], word[16];
+	unsigned long long ex, cy;
+	long id, pid;
+	int end, i, err;
+	FILE *f;
+
+	memset(hv, 0, sizeof(*hv));
+	hv->objects = -1;
+	hv->lost = -1;
+	f = fopen(HOSTVIEW_DIR "/vms", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		end = 0;
+		if (sscanf(line, "isa %15s%n", word, &end) == 1 && !line[end]) {
+			snprintf(hv->isa, sizeof(hv->isa), "%s", word);
+		} else if (sscanf(line, "scope %15s%n", word, &end) == 1 &&
+			   !line[end]) {
+			snprintf(hv->scope, sizeof(hv->scope), "%s", word);
+		} else if (sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 &&
+			   !line[end]) {
+			;
+		} else if (sscanf(line, "lost %lld%n", &hv->lost, &end) == 1 &&
+			   !line[end]) {
+		} else if (sscanf(line, "vm %ld pid %ld %n", &id, &pid, &end) == 2) {
+			struct hv_vm *vm = NULL;
+
+			for (i = 0; i < hv->nr_vms; i++)
+				if (hv->vms[i].id == id)
+					vm = &hv->vms[i];
+			if (!vm && hv->nr_vms < HV_MAX_VMS) {
+				vm = &hv->vms[hv->nr_vms++];
+				vm->id = id;
+				vm->pid = pid;
+			}
+			if (!vm || vm->pid != pid) {
+				hv_bad(hv, line);
+				continue;
+			}
+			if (!strncmp(line + end, "reason ", 7)) {
+				if (!parse_reason(&vm->s, line + end))
+					hv_bad(hv, line);
+			} else {
+				int e2 = 0;
+
+				if (vm->s.present ||
+				    sscanf(line + end, "exits %llu cycles %llu%n",
+					   &ex, &cy, &e2) != 2 || line[end + e2]) {
+					hv_bad(hv, line);
+					continue;
+				}
+				vm->s.present = true;
+				vm->s.exits = ex;
+				vm->s.cycles = cy;
+			}
+		} else if (!strncmp(line, "all reason ", 11)) {
+			if (!parse_reason(&hv->all, line + 4))
+				hv_bad(hv, line);
+		} else if (sscanf(line, "all exits %llu cycles %llu%n", &ex, &cy,
+				  &end) == 2 && !line[end] && !hv->all.present) {
+			hv->all.present = true;
+			hv->all.exits = ex;
+			hv->all.cycles = cy;
+		} else {
+			hv_bad(hv, line);
+		}
+	}
+	err = ferror(f) ? -EIO : 0;
+	fclose(f);
+	return err;
+}
+
+struct hv_vm *hostview_vm_of_pid(struct hostview *hv, long pid, int *n)
+{
+	struct hv_vm *found = NULL;
+	int i;
+
+	*n = 0;
+	for (i = 0; i < hv->nr_vms; i++) {
+		if (hv->vms[i].pid == pid) {
+			(*n)++;
+			found = &hv->vms[i];
+		}
+	}
+	return *n == 1 ? found : NULL;
+}
+
+int hostview_reset(void)
+{
+	int fd = open(HOSTVIEW_DIR "/reset", O_WRONLY);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "1\n", 2) != 2)
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+int hv_set_by_slot(const struct ec_isa_table *t, const struct hv_set *s,
+		   uint64_t *exits, uint64_t *cycles)
+{
+	bool *seen = calloc(t->nr_slots, sizeof(*seen));
+	int i, bad = 0;
+
+	TEST_ASSERT(seen, "calloc");
+	memset(exits, 0, t->nr_slots * sizeof(*exits));
+	memset(cycles, 0, t->nr_slots * sizeof(*cycles));
+	for (i = 0; i < s->nr_reasons; i++) {
+		const struct hv_reason *r = &s->reasons[i];
+		unsigned int slot;
+
+		if (!strcmp(r->name, "other")) {
+			slot = ec_other_slot(t);
+		} else {
+			/* a gap inside a range: no name in the table */
+			slot = ec_slot(t, r->nr);
+			if (slot == ec_other_slot(t) ||
+			    (t->names[slot] ? strcmp(t->names[slot], r->name) :
+			     strcmp("undefined", r->name))) {
+				tap_diag("host view line: reason %u %s: not the %s table's name",
+					 r->nr, r->name, t->isa_name);
+				bad++;
+				continue;
+			}
+		}
+		if (seen[slot]) {
+			tap_diag("host view line: reason %u %s listed twice",
+				 r->nr, r->name);
+			bad++;
+		}
+		seen[slot] = true;
+		exits[slot] += r->exits;
+		cycles[slot] += r->cycles;
+	}
+	free(seen);
+	return bad;
+}
+
+int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad)
+{
+	char line[256], name[64];
+	unsigned int nr, flag, slot;
+	int n = 0, end;
+	FILE *f;
+
+	*bad = 0;
+	memset(by_slot, -1, t->nr_slots);
+	f = fopen(HOSTVIEW_DIR "/handled", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		end = 0;
+		if (sscanf(line, "%u %63s %u%n", &nr, name, &flag, &end) != 3 ||
+		    line[end] || flag > 1) {
+			tap_diag("handled: bad line \"%s\"", line);
+			(*bad)++;
+			continue;
+		}
+		slot = ec_slot(t, nr);
+		if (slot == ec_other_slot(t) || !t->names[slot] ||
+		    strcmp(t->names[slot], name) || by_slot[slot] != -1) {
+			tap_diag("handled: line \"%s\" is not a defined %s reason, or repeats one",
+				 line, t->isa_name);
+			(*bad)++;
+			continue;
+		}
+		by_slot[slot] = (int8_t)flag;
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* ------------------------------------------ kvm:kvm_exit histogram */
+
+#define KVM_EXIT_EVENT	"/sys/kernel/tracing/events/kvm/kvm_exit"
+#define HIST_SPEC	"hist:keys=exit_reason:vals=hitcount:sort=exit_reason:size=2048"
+
+static int write_trigger(const char *s)
+{
+	int fd = open(KVM_EXIT_EVENT "/trigger", O_WRONLY | O_APPEND);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
+int exit_hist_start(pid_t pid)
+{
+	char s[256];
+
+	/* A trigger left by a crashed run would make ours EEXIST. */
+	snprintf(s, sizeof(s), "!" HIST_SPEC " if common_pid == %d\n", (int)pid);
+	write_trigger(s);
+	snprintf(s, sizeof(s), HIST_SPEC " if common_pid == %d\n", (int)pid);
+	return write_trigger(s);
+}
+
+int exit_hist_stop(pid_t pid)
+{
+	char s[256];
+
+	snprintf(s, sizeof(s), "!" HIST_SPEC " if common_pid == %d\n", (int)pid);
+	return write_trigger(s);
+}
+
+int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
+{
+	unsigned long long a, b;
+	char line[512];
+	FILE *f;
+
+	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
+	h->total = h->hits = h->dropped = 0;
+	h->entries = h->nr_raw = 0;
+	f = fopen(KVM_EXIT_EVENT "/hist", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " { exit_reason: %llu } hitcount: %llu", &a, &b) == 2) {
+			h->by_slot[ec_slot(t, (uint32_t)a)] += b;
+			h->total += b;
+			if (h->nr_raw < HV_MAX_REASONS) {
+				h->raw_nr[h->nr_raw] = (uint32_t)a;
+				h->raw_count[h->nr_raw++] = b;
+			}
+		} else if (sscanf(line, " Hits: %llu", &a) == 1) {
+			h->hits = a;
+		} else if (sscanf(line, " Entries: %llu", &a) == 1) {
+			h->entries = (int)a;
+		} else if (sscanf(line, " Dropped: %llu", &a) == 1) {
+			h->dropped = a;
+		}
+	}
+	fclose(f);
+	return 0;
+}

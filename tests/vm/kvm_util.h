@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared code of the VM tests, in the manner of the kernel's KVM selftests
+ * (tools/testing/selftests/kvm): a VM with one vCPU in 32-bit flat
+ * protected mode (no paging), guest functions written as inline assembly
+ * beside the host code, TAP output, and readers for the module's debugfs
+ * host view and the kvm:kvm_exit trace event.
+ *
+ * No in-kernel irqchip: a guest HLT exits to user space (KVM_EXIT_HLT), and
+ * so does every OUT (KVM_EXIT_IO). The host counts both, and the callers
+ * count the CPUIDs their guest functions execute, so a test knows exactly
+ * how many CPUID, HLT and I/O exits its VM has taken at any point.
+ */
+#ifndef EXITCOUNT_TESTS_VM_KVM_UTIL_H
+#define EXITCOUNT_TESTS_VM_KVM_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/kvm.h>
+
+#include <exitcount/protocol.h>
+#include <exitcount/reasons.h>
+
+/* ---------------------------------------------------------------- TAP */
+
+/* Start a TAP stream; every description is prefixed with "TAG: ". */
+void tap_init(const char *tag);
+/* One test result; on failure, "# file:line: ..." diagnostics follow. */
+bool tap_check(bool ok, const char *file, int line, const char *expr,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+bool tap_check_cmp(uint64_t got, const char *op, uint64_t want,
+		   const char *file, int line, const char *got_expr,
+		   const char *want_expr, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the plan; the exit status: 0 when every result was ok. */
+int tap_finish(void);
+void __attribute__((noreturn, format(printf, 5, 6)))
+tap_fatal(const char *file, int line, const char *expr, int err,
+	  const char *fmt, ...);
+
+#define CHECK(cond, ...) \
+	tap_check(!!(cond), __FILE__, __LINE__, #cond, __VA_ARGS__)
+#define CHECK_OP_(got, op, want, ...)                                       \
+	tap_check_cmp((uint64_t)(got), op, (uint64_t)(want), __FILE__,      \
+		      __LINE__, #got, #want, __VA_ARGS__)
+#define CHECK_EQ(got, want, ...) CHECK_OP_(got, "==", want, __VA_ARGS__)
+#define CHECK_NE(got, want, ...) CHECK_OP_(got, "!=", want, __VA_ARGS__)
+#define CHECK_GE(got, want, ...) CHECK_OP_(got, ">=", want, __VA_ARGS__)
+#define CHECK_GT(got, want, ...) CHECK_OP_(got, ">", want, __VA_ARGS__)
+
+/*
+ * Fatal assertion (setup failures): a "not ok" result with file:line and
+ * errno, then "Bail out!" and exit status 2.
+ */
+#define TEST_ASSERT(cond, ...)                                              \
+	do {                                                                \
+		if (!(cond))                                                \
+			tap_fatal(__FILE__, __LINE__, #cond, errno,         \
+				  __VA_ARGS__);                             \
+	} while (0)
+
+/* ------------------------------------------------------------ the VM */
+
+#define GUEST_MEM_SIZE	(2u << 20)
+#define GUEST_CODE_GPA	0x10000u
+#define GUEST_STACK_TOP	0x100000u
+/* The port the guest functions write to: every OUT is a KVM_EXIT_IO. */
+#define GUEST_PORT	0x4ec
+
+struct kvm_vm;
+
+struct kvm_vcpu {
+	struct kvm_vm *vm;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	/*
+	 * Exits this vCPU has taken since creation, for the reasons the tests
+	 * count exactly: I/O and HLT as seen by the host, CPUID as added by
+	 * whoever runs a guest function that executes CPUID (before running
+	 * it: a CPUID exit is counted before the query is answered).
+	 */
+	uint64_t exits_io;
+	uint64_t exits_hlt;
+	uint64_t exits_cpuid;
+};
+
+struct kvm_vm {
+	int kvm_fd;
+	int fd;
+	uint8_t *mem;
+	struct kvm_vcpu *vcpu;
+};
+
+/*
+ * A VM with guest memory at GPA 0, all guest functions of the program
+ * copied to GUEST_CODE_GPA, CPUID as KVM_GET_SUPPORTED_CPUID reports it,
+ * and one vCPU in 32-bit flat protected mode.
+ */
+struct kvm_vm *vm_create(void);
+/* Close the vCPU and the VM: KVM destroys the VM when the last fd goes. */
+void vm_destroy(struct kvm_vm *vm);
+
+/*
+ * Guest functions: 32-bit code in the section "guest_code", which
+ * vm_create() copies into every VM. A function takes its arguments in the
+ * registers the host sets, ends with HLT (added by the macro), and returns
+ * its results in registers. The host tells the final HLT from others in
+ * the body by the RIP after it: the label NAME_ret.
+ */
+#define DEFINE_GUEST_FN(name, body)                                         \
+	extern const uint8_t name[], name##_ret[];                          \
+	asm(".pushsection guest_code, \"a\"\n"                              \
+	    ".code32\n"                                                     \
+	    #name ":\n"                                                     \
+	    body "\n"                                                       \
+	    "\thlt\n"                                                       \
+	    #name "_ret:\n"                                                 \
+	    "\tud2\n"                                                       \
+	    ".code64\n"                                                     \
+	    ".popsection\n")
+
+struct guest_fn {
+	const uint8_t *entry;
+	const uint8_t *ret;
+	const char *name;
+};
+
+#define GUEST_FN(name) ((struct guest_fn){ name, name##_ret, #name })
+
+/*
+ * Run @fn on @vcpu with the general registers in @regs (RIP, RSP and
+ * RFLAGS are set here) until its final HLT; @regs then holds the guest's
+ * registers. Every KVM_EXIT_IO must be a 1-byte OUT to GUEST_PORT and
+ * every other exit to user space must be a KVM_EXIT_HLT: anything else is
+ * fatal.
+ */
+void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
+	       struct kvm_regs *regs);
+
+/* Exit tallies at one instant. */
+struct exit_tally {
+	uint64_t io;
+	uint64_t hlt;
+	uint64_t cpuid;
+};
+
+/*
+ * Execute CPUID(@leaf, @subleaf) in the guest: exactly one CPUID exit and
+ * one HLT exit. @at, if not NULL, receives the tallies as the CPUID
+ * executes (that CPUID included, the HLT after it not).
+ */
+void guest_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
+		 uint32_t out[EC_NR_REGS], struct exit_tally *at);
+
+/* ----------------------------------------------------- the protocol */
+
+/* Host CPU vendor: EC_ISA_SVM for AMD/Hygon, EC_ISA_VMX for Intel, 0. */
+uint32_t host_cpu_isa(void);
+/* Reason number of the reason named @name in @t; fatal when absent. */
+uint32_t reason_nr(const struct ec_isa_table *t, const char *name);
+/* The name for I/O instructions: IO_INSTRUCTION (VMX) or IOIO (SVM). */
+const char *io_reason_name(const struct ec_isa_table *t);
+
+/* ------------------------------------------------------ host view */
+
+#define HOSTVIEW_DIR	"/sys/kernel/debug/exitcount"
+#define HV_MAX_REASONS	512
+#define HV_MAX_VMS	16
+
+struct hv_reason {
+	uint32_t nr;
+	char name[64];
+	uint64_t exits;
+	uint64_t cycles;
+};
+
+struct hv_set {
+	bool present;
+	uint64_t exits;
+	uint64_t cycles;
+	int nr_reasons;
+	struct hv_reason reasons[HV_MAX_REASONS];
+};
+
+struct hv_vm {
+	long id;
+	long pid;
+	struct hv_set s;
+};
+
+struct hostview {
+	char isa[16];
+	char scope[16];
+	long long objects;
+	long long lost;
+	int nr_vms;
+	struct hv_vm vms[HV_MAX_VMS];
+	struct hv_set all;
+	int bad_lines;		/* lines in no documented format */
+	char first_bad[256];
+};
+
+/* Parse HOSTVIEW_DIR/vms; returns 0 or -errno. */
+int hostview_read(struct hostview *hv);
+/* The only VM of @pid (NULL if none); *@n gets how many there are. */
+struct hv_vm *hostview_vm_of_pid(struct hostview *hv, long pid, int *n);
+/* Write "1" to HOSTVIEW_DIR/reset; returns 0 or -errno. */
+int hostview_reset(void);
+
+/*
+ * Sum a set's reason lines into per-slot arrays of @t (nr_slots entries;
+ * "other" lines into the other slot). Returns how many lines were
+ * inconsistent: a name not the table's, or a slot seen twice.
+ */
+int hv_set_by_slot(const struct ec_isa_table *t, const struct hv_set *s,
+		   uint64_t *exits, uint64_t *cycles);
+
+/*
+ * Parse HOSTVIEW_DIR/handled into @by_slot (nr_slots entries): -1 not
+ * listed, else the 0/1 flag. Returns the number of lines or -errno;
+ * *@bad gets the number of lines that did not parse or named a reason
+ * inconsistently with the table.
+ */
+int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad);
+
+/* ------------------------------------------ kvm:kvm_exit histogram */
+
+/*
+ * A hist trigger on kvm:kvm_exit keyed by exit_reason, counting only
+ * events of task @pid (the vCPU thread: our single-threaded process).
+ * Returns 0 or -errno.
+ */
+int exit_hist_start(pid_t pid);
+int exit_hist_stop(pid_t pid);
+
+struct exit_hist {
+	uint64_t *by_slot;	/* nr_slots entries, filled by exit_hist_read */
+	uint64_t total;		/* sum of the entries */
+	uint64_t hits;		/* "Hits:" */
+	uint64_t dropped;	/* "Dropped:" */
+	int entries;
+	int nr_raw;		/* distinct raw exit_reason values */
+	uint32_t raw_nr[HV_MAX_REASONS];
+	uint64_t raw_count[HV_MAX_REASONS];
+};
+
+/* Read the histogram; returns 0 or -errno. */
+int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h);
+
+#endif /* EXITCOUNT_TESTS_VM_KVM_UTIL_H */

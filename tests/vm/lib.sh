@@ -1,0 +1,315 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared functions of the VM tests (run-svm.sh, run-vmx.sh) and the demo:
+# build exitcount.ko and the static test programs for Debian's stock 6.1
+# kernel, pack them into an initramfs with busybox and the stock KVM
+# modules, boot it in an emulated host that has SVM (QEMU TCG) or VMX
+# (Bochs), and collect what the emulated host writes to I/O port 0xE9.
+#
+# Source it from bash:  . tests/vm/lib.sh
+#
+# Environment:
+#   KVER         kernel to use (default: newest installed 6.1.0-*-amd64)
+#   KEEP=1       keep the work directory when a run fails
+#   EXITCOUNT_KO use this prebuilt exitcount.ko instead of building one
+#   TMPDIR       where the work directory goes (default /tmp)
+#   V=1          show build commands' output
+
+EC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+EC_VMDIR=$EC_ROOT/tests/vm
+EC_WORK=
+EC_KO=
+EC_MODULE_LOG=
+EC_APT_UPDATED=
+
+ec_log() { echo "[vm] $*" >&2; }
+ec_die() { echo "[vm] error: $*" >&2; exit 1; }
+
+# Print a command's log when V=1 or when it failed.
+ec_quiet() { # LOG CMD...
+	local log=$1; shift
+	if [ "${V:-0}" = 1 ]; then
+		"$@" 2>&1 | tee "$log"
+		return "${PIPESTATUS[0]}"
+	fi
+	"$@" >"$log" 2>&1
+}
+
+# KVER: the newest installed Debian 6.1 kernel unless set.
+ec_pick_kver() {
+	if [ -z "${KVER:-}" ]; then
+		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '6.1.0-*-amd64' \
+			-printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
+	fi
+	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
+	export KVER
+}
+
+# Install missing Debian packages (apt-get update once), or fail with the
+# command to run.
+ec_ensure_pkgs() { # PKG...
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		ec_die "missing packages; run as root: apt-get update && apt-get install -y ${missing[*]}"
+	fi
+	ec_log "installing ${missing[*]}"
+	if [ -z "$EC_APT_UPDATED" ]; then
+		apt-get update -q >/dev/null || ec_die "apt-get update failed; run: apt-get update && apt-get install -y ${missing[*]}"
+		EC_APT_UPDATED=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
+		ec_die "could not install; run: apt-get update && apt-get install -y ${missing[*]}"
+}
+
+# Packages for building and for one ISA's emulator (svm, vmx or both).
+ec_ensure_deps() { # ISA...
+	local isa pkgs=(busybox-static gcc libc6-dev make cpio gzip kmod
+		"linux-image-$KVER" "linux-headers-$KVER")
+	for isa in "$@"; do
+		case $isa in
+		svm) pkgs+=(qemu-system-x86) ;;
+		vmx) pkgs+=(bochs bochsbios vgabios isolinux syslinux-common xorriso) ;;
+		*) ec_die "unknown ISA '$isa' (svm or vmx)" ;;
+		esac
+	done
+	ec_ensure_pkgs "${pkgs[@]}"
+}
+
+# EC_WORK: a fresh work directory, removed on exit unless KEEP=1 and the
+# script fails (exit status non-zero).
+ec_make_workdir() {
+	EC_WORK=$(mktemp -d "${TMPDIR:-/tmp}/exitcount-vm.XXXXXX") ||
+		ec_die "mktemp failed"
+	trap 'ec_cleanup $?' EXIT
+}
+
+ec_cleanup() { # STATUS
+	[ -n "$EC_WORK" ] && [ -d "$EC_WORK" ] || return 0
+	if [ "$1" != 0 ] && [ "${KEEP:-0}" = 1 ]; then
+		ec_log "kept work directory $EC_WORK"
+	else
+		rm -rf "$EC_WORK"
+	fi
+}
+
+# Build exitcount.ko for $KVER in a copy of the sources under $EC_WORK
+# (the repository gets no build output). Sets EC_KO and EC_MODULE_LOG.
+# Returns non-zero when the module does not build: the caller decides.
+ec_build_module() {
+	local src=$EC_WORK/modsrc version
+	EC_MODULE_LOG=$EC_WORK/module-build.log
+	EC_KO=
+	if [ -n "${EXITCOUNT_KO:-}" ]; then
+		[ -f "$EXITCOUNT_KO" ] || ec_die "EXITCOUNT_KO=$EXITCOUNT_KO: no such file"
+		EC_KO=$EXITCOUNT_KO
+		echo "using prebuilt $EXITCOUNT_KO" >"$EC_MODULE_LOG"
+		return 0
+	fi
+	rm -rf "$src"
+	mkdir -p "$src"
+	cp -a "$EC_ROOT/Kbuild" "$EC_ROOT/module" "$EC_ROOT/include" "$src/"
+	version=$(sed -n 's/^EXITCOUNT_VERSION[ ?:]*=[ ]*//p' "$EC_ROOT/Makefile" | head -n 1)
+	if ec_quiet "$EC_MODULE_LOG" make -C "/lib/modules/$KVER/build" M="$src" \
+		EXITCOUNT_VERSION="${version:-0}" modules && [ -f "$src/exitcount.ko" ]; then
+		EC_KO=$src/exitcount.ko
+		return 0
+	fi
+	return 1
+}
+
+# Build the static test programs and e9cat into DIR.
+ec_build_progs() { # DIR
+	local out=$1 p cflags=(-static -O2 -g -Wall -Wextra -Werror -std=gnu11
+		-I"$EC_ROOT/include" -I"$EC_VMDIR")
+	mkdir -p "$out"
+	for p in kvm_protocol kvm_exits kvm_scope; do
+		ec_quiet "$EC_WORK/build-$p.log" gcc "${cflags[@]}" -o "$out/$p" \
+			"$EC_VMDIR/$p.c" "$EC_VMDIR/kvm_util.c" "$EC_ROOT/module/reasons.c" ||
+			{ cat "$EC_WORK/build-$p.log" >&2; ec_die "building $p failed"; }
+	done
+	ec_quiet "$EC_WORK/build-e9cat.log" gcc "${cflags[@]}" -o "$out/e9cat" \
+		"$EC_VMDIR/e9cat.c" ||
+		{ cat "$EC_WORK/build-e9cat.log" >&2; ec_die "building e9cat failed"; }
+}
+
+# Stock KVM modules of an ISA, in insmod order (dependencies first).
+ec_kvm_modules() { # ISA
+	case $1 in
+	svm) echo drivers/crypto/ccp/ccp.ko virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko ;;
+	vmx) echo virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko ;;
+	*) ec_die "unknown ISA '$1'" ;;
+	esac
+}
+
+# Make OUT (a gzipped cpio initramfs) holding busybox, the KVM modules of
+# ISA (in /modules, listed in insmod order in /modules/kvm.list), the
+# exitcount.ko in EC_KO if any (/modules/exitcount.ko), the files of
+# PROGDIR (in /tests, e9cat in /bin), and SCRIPT as /test.sh. /init mounts
+# proc, sys, dev, debugfs and tracefs, runs `sh /test.sh 2>&1 | e9cat`,
+# then powers off.
+ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
+	local isa=$1 progdir=$2 script=$3 out=$4 root m f
+	root=$(mktemp -d "$EC_WORK/initramfs.XXXXXX")
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,modules,tests}
+	cp /bin/busybox "$root/bin/busybox"
+	file -b "$root/bin/busybox" 2>/dev/null | grep -q dynamic &&
+		ec_die "/bin/busybox is not static (install busybox-static)"
+	: >"$root/modules/kvm.list"
+	for m in $(ec_kvm_modules "$isa"); do
+		f=/lib/modules/$KVER/kernel/$m
+		if [ -f "$f" ]; then
+			cp "$f" "$root/modules/"
+		elif [ -f "$f.xz" ]; then
+			xz -dc "$f.xz" >"$root/modules/$(basename "$m")"
+		elif [ -f "$f.zst" ]; then
+			zstd -dcq "$f.zst" >"$root/modules/$(basename "$m")"
+		else
+			ec_die "$f not found (is linux-image-$KVER installed?)"
+		fi
+		basename "$m" >>"$root/modules/kvm.list"
+	done
+	[ -n "$EC_KO" ] && cp "$EC_KO" "$root/modules/exitcount.ko"
+	for f in "$progdir"/*; do
+		case $(basename "$f") in
+		e9cat) cp "$f" "$root/bin/e9cat" ;;
+		*) cp "$f" "$root/tests/" ;;
+		esac
+	done
+	cp "$script" "$root/test.sh"
+	cat >"$root/init" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t tmpfs tmpfs /tmp
+echo "init: running /test.sh" >/dev/console
+cd /
+sh /test.sh 2>&1 | e9cat
+echo "init: /test.sh done" >/dev/console
+sync
+poweroff -f
+EOF
+	chmod 755 "$root/init" "$root/bin/busybox"
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"
+	rm -rf "$root"
+}
+
+EC_APPEND="console=ttyS0 quiet panic=-1"
+
+# Boot INITRD under QEMU TCG with SVM; what the emulated host writes to port
+# 0xE9 goes to E9OUT, its serial console to SERIAL. Returns QEMU's status
+# (124: timed out).
+ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S
+	timeout --kill-after=10 "$4" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 2 -m 1024 \
+		-nographic -no-reboot -monitor none -serial "file:$3" \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$1" -append "$EC_APPEND" \
+		-debugcon "file:$2" -global isa-debugcon.iobase=0xe9 \
+		</dev/null >"$EC_WORK/qemu.stdout" 2>&1
+}
+
+# Boot INITRD under Bochs (Skylake-X model: VMX with EPT) from an isolinux
+# ISO; port 0xE9 output goes to E9OUT, the serial console to SERIAL.
+# Bochs ends with a non-zero status even after a clean poweroff, so judge
+# the run by E9OUT. Returns 124 when it timed out.
+ec_run_bochs() { # INITRD E9OUT SERIAL TIMEOUT_S
+	local d=$EC_WORK/bochs rc
+	rm -rf "$d"
+	mkdir -p "$d/iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
+		"$d/iso/isolinux/"
+	cp "/boot/vmlinuz-$KVER" "$d/iso/vmlinuz"
+	cp "$1" "$d/iso/initrd.gz"
+	cat >"$d/iso/isolinux/isolinux.cfg" <<EOF
+DEFAULT linux
+PROMPT 0
+TIMEOUT 0
+LABEL linux
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd.gz $EC_APPEND
+EOF
+	ec_quiet "$d/xorriso.log" xorriso -as mkisofs -o "$d/boot.iso" \
+		-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
+		-boot-load-size 4 -boot-info-table "$d/iso" || ec_die "xorriso failed: $(cat "$d/xorriso.log")"
+	cat >"$d/bochsrc" <<EOF
+megs: 512
+cpu: model=corei7_skylake_x, count=1, ips=400000000
+clock: sync=none, time0=local
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$d/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$3
+port_e9_hack: enabled=1
+display_library: rfb, options="timeout=0"
+log: $d/bochs.log
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+sound: driver=dummy
+speaker: enabled=0
+EOF
+	echo c >"$d/dbg.rc"
+	# port_e9_hack writes to Bochs's stdout, between the debugger's own
+	# lines; the TAP parser only takes whole TAP lines from it.
+	(cd "$d" && timeout --kill-after=10 "$4" bochs -q -f bochsrc -rc dbg.rc \
+		</dev/null >"$2" 2>"$d/bochs.stderr")
+	rc=$?
+	[ $rc = 124 ] || [ $rc = 137 ] && return 124
+	return 0
+}
+
+# What the emulated host wrote to port 0xE9 from its BEGIN line to its END
+# line (or to the end of FILE): drops what the emulator itself printed
+# around it (Bochs's banner and debugger lines share its stdout with port
+# 0xE9).
+ec_e9_extract() { # FILE BEGIN END
+	tr -d '\r' <"$1" |
+		awk -v begin="$2" -v end="$3" '$0 == begin { on = 1 } on { print } on && $0 == end { exit }'
+}
+
+# Read a TAP stream from FILE, print its TAP lines numbered in one
+# sequence, a plan, and the final "N passed, M failed" line; other
+# non-blank lines are shown as comments. A missing MARKER line counts as
+# one failure. Returns 0 only when nothing failed.
+ec_tap_report() { # FILE MARKER
+	local file=$1 marker=$2
+	tr -d '\r' <"$file" | awk -v marker="$marker" '
+		function emit(ok, desc) {
+			n++
+			if (ok) pass++; else fail++
+			printf "%s %d - %s\n", ok ? "ok" : "not ok", n, desc
+		}
+		$0 == marker { seen = 1; print; next }
+		/^not ok([ \t]|$)/ {
+			d = $0; sub(/^not ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", d)
+			emit(0, d); next
+		}
+		/^ok([ \t]|$)/ {
+			d = $0; sub(/^ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", d)
+			emit(1, d); next
+		}
+		/^#/ || /^Bail out!/ { print; next }
+		/^[0-9]+\.\.[0-9]+$/ { print "# sub-plan " $0; next }
+		/[^ \t]/ { print "# | " $0 }
+		END {
+			if (!seen)
+				emit(0, "end marker \"" marker "\" seen (the emulated host did not finish)")
+			if (n == 0)
+				emit(0, "the emulated host reported at least one test")
+			printf "1..%d\n", n
+			printf "%d passed, %d failed\n", pass, fail
+			exit fail > 0
+		}'
+}

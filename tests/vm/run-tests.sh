@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the VM tests of one ISA in an emulated host booting Debian's stock
+# kernel (one boot: all the tests of that ISA run in it):
+#   run-tests.sh svm   QEMU TCG, -cpu max (AMD SVM with NPT), kvm_amd
+#   run-tests.sh vmx   Bochs, corei7_skylake_x (Intel VMX with EPT), kvm_intel
+# run-svm.sh and run-vmx.sh call this. Prints the TAP lines of the run and
+# a last line "N passed, M failed"; exits non-zero when anything failed or
+# the emulated host never printed its end marker.
+#
+# Environment: see lib.sh (KVER, KEEP=1, EXITCOUNT_KO, TMPDIR, V=1), plus
+#   VM_TIMEOUT   seconds the emulator may run (default 300 QEMU, 900 Bochs)
+set -u
+
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ISA=${1:-}
+case $ISA in
+svm) EMU=QEMU; : "${VM_TIMEOUT:=300}" ;;
+vmx) EMU=Bochs; : "${VM_TIMEOUT:=900}" ;;
+*) ec_die "usage: $0 svm|vmx" ;;
+esac
+
+t0=$(date +%s)
+ec_pick_kver
+ec_ensure_deps "$ISA"
+ec_make_workdir
+
+# The module may not build yet (it is being written): the emulated host
+# then runs the tests without it and they fail, as they must.
+build_ok=1
+ec_build_module || build_ok=0
+ec_build_progs "$EC_WORK/progs"
+ec_make_initramfs "$ISA" "$EC_WORK/progs" "$EC_VMDIR/in-host.sh" "$EC_WORK/initrd.gz"
+t1=$(date +%s)
+ec_log "$ISA: built for $KVER in $((t1 - t0)) s; booting $EMU (timeout ${VM_TIMEOUT} s)"
+
+E9=$EC_WORK/e9.txt
+SERIAL=$EC_WORK/serial.txt
+: >"$E9"
+if [ "$ISA" = svm ]; then
+	ec_run_qemu "$EC_WORK/initrd.gz" "$E9" "$SERIAL" "$VM_TIMEOUT"
+else
+	ec_run_bochs "$EC_WORK/initrd.gz" "$E9" "$SERIAL" "$VM_TIMEOUT"
+fi
+emu_rc=$?
+t2=$(date +%s)
+ec_log "$ISA: $EMU ran $((t2 - t1)) s (status $emu_rc)"
+
+{
+	echo "# exitcount VM tests, $ISA ($EMU), kernel $KVER, host side"
+	if [ $build_ok = 1 ]; then
+		echo "ok - build exitcount.ko for $KVER"
+	else
+		echo "not ok - build exitcount.ko for $KVER"
+		tail -n 30 "$EC_MODULE_LOG" | sed 's/^/#   /'
+	fi
+	if [ "$emu_rc" = 124 ]; then
+		echo "not ok - $EMU finished within ${VM_TIMEOUT} s"
+	fi
+	ec_e9_extract "$E9" "# exitcount-vm-tests: begin" "# exitcount-vm-tests: end"
+} >"$EC_WORK/report.in"
+if ! grep -qxF "# exitcount-vm-tests: end" "$E9"; then
+	{
+		echo "[vm] last lines of the emulated host's serial console:"
+		tail -n 25 "$SERIAL" 2>/dev/null | tr -d '\r' | sed 's/^/[vm]   /'
+	} >&2
+fi
+ec_log "$ISA: total $(($(date +%s) - t0)) s"
+# Last: the TAP report, ending with "N passed, M failed".
+ec_tap_report "$EC_WORK/report.in" "# exitcount-vm-tests: end"
