@@ -422,11 +422,10 @@ int hostview_read(struct hostview *hv)
 		} else if (sscanf(line, "scope %15s%n", word, &end) == 1 &&
 			   !line[end]) {
 			snprintf(hv->scope, sizeof(hv->scope), "%s", word);
-		} else if (sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 &&
+		} else if ((sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 ||
+			    sscanf(line, "lost %lld%n", &hv->lost, &end) == 1) &&
 			   !line[end]) {
-			;
-		} else if (sscanf(line, "lost %lld%n", &hv->lost, &end) == 1 &&
-			   !line[end]) {
+			continue;	/* the module's own bookkeeping */
 		} else if (sscanf(line, "vm %ld pid %ld %n", &id, &pid, &end) == 2) {
 			struct hv_vm *vm = NULL;
 
