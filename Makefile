@@ -14,7 +14,6 @@ DESTDIR ?=
 PREFIX ?= /usr/local
 INSTALL_MOD_DIR ?= updates
 
-export KVER KDIR
 
 all: module cli
 

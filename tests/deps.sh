@@ -3,7 +3,6 @@
 # Runs apt-get only when something is missing; must run as root then.
 set -euo pipefail
 
-EC_KVER=${KVER:-}
 packages=(
 	build-essential bc kmod cpio xz-utils dkms
 	linux-image-amd64 linux-headers-amd64
@@ -12,7 +11,6 @@ packages=(
 	libcmocka-dev libcpuid-dev pkg-config python3
 	cppcheck clang-tidy
 )
-[ -n "$EC_KVER" ] && packages+=("linux-image-$EC_KVER" "linux-headers-$EC_KVER")
 
 missing=()
 for p in "${packages[@]}"; do
