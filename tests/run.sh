@@ -39,6 +39,7 @@ tests/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 suite unit make -s -C tests unit
 suite cli tests/cli/run.sh
 suite vm-svm tests/vm/run-svm.sh
+suite vm-nested tests/vm/nested.sh
 suite vm-vmx tests/vm/run-vmx.sh
 
 echo "$passed passed, $failed failed"
