@@ -6,6 +6,7 @@
 #                    hosts booting Debian's stock kernel)
 # make demo          boot an emulated host, load the module, show a guest's
 #                    exit table
+# make bench         per-exit cost with and without exitcount (emulated hosts)
 # make style         checkpatch and clang-tidy on our sources
 
 KVER ?= $(shell uname -r)
@@ -39,6 +40,9 @@ check:
 demo:
 	tests/vm/demo.sh
 
+bench:
+	tests/bench/run.sh
+
 style:
 	tests/style.sh
 
@@ -47,4 +51,4 @@ clean:
 	$(MAKE) -C guest-cli clean
 	$(MAKE) -C tests clean
 
-.PHONY: all module modules_install cli install unit check demo style clean
+.PHONY: all module modules_install cli install unit check demo bench style clean

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the per-exit cost of exitcount, measured inside emulated
+# hosts whose clock counts executed instructions (QEMU -icount, Bochs
+# with a fixed ips and clock sync=none), so that a figure repeats from
+# run to run. QEMU (SVM) boots twice to show that it does; Bochs (VMX)
+# once. Prints the table of report.py.
+#
+# Environment: lib.sh's (KVER, KEEP=1, V=1), and
+#   BENCH_EXITS   exits per measurement (default 100000)
+#   BENCH_ROUNDS  rounds of every configuration (default 3)
+#   BENCH_ISAS    which paths (default "svm vmx")
+set -u
+
+. "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
+BENCH=$EC_ROOT/tests/bench
+: "${BENCH_EXITS:=100000}" "${BENCH_ROUNDS:=3}" "${BENCH_ISAS:=svm vmx}"
+BEGIN="# exitcount-bench: begin"
+END="# exitcount-bench: end"
+
+build() {
+	local cflags=(-static -O2 -Wall -Wextra -Werror -std=gnu11)
+	mkdir -p "$EC_WORK/progs"
+	ec_build_module || { cat "$EC_MODULE_LOG" >&2; ec_die "module build failed"; }
+	gcc "${cflags[@]}" -pthread -o "$EC_WORK/progs/exit_loop" \
+		"$BENCH/exit_loop.c" || ec_die "building exit_loop failed"
+	gcc "${cflags[@]}" -o "$EC_WORK/progs/e9cat" "$EC_VMDIR/e9cat.c" ||
+		ec_die "building e9cat failed"
+}
+
+# One boot of ISA; its RESULT lines are appended to OUT, tagged RUN.
+boot() { # ISA RUN OUT
+	local e9=$EC_WORK/e9-$1-$2.txt initrd=$EC_WORK/initrd-$1.gz
+	[ -f "$initrd" ] ||
+		ec_make_initramfs "$1" "$EC_WORK/progs" "$BENCH/bench-host.sh" "$initrd"
+	: >"$e9"
+	ec_log "bench: $1 run $2 ($BENCH_ROUNDS rounds of $BENCH_EXITS exits)"
+	if [ "$1" = svm ]; then
+		timeout 3600 qemu-system-x86_64 -accel tcg -icount shift=0,sleep=off \
+			-cpu max -smp 2 -m 1024 -nographic -no-reboot -monitor none \
+			-serial "file:$EC_WORK/serial.txt" \
+			-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" \
+			-append "$EC_APPEND" -debugcon "file:$e9" \
+			-global isa-debugcon.iobase=0xe9 </dev/null >/dev/null 2>&1
+	else
+		ec_run_bochs "$initrd" "$e9" "$EC_WORK/serial.txt" 7200
+	fi
+	ec_e9_extract "$e9" "$BEGIN" "$END" | grep -q "^$END" ||
+		ec_die "$1 run $2: the emulated host did not finish (see KEEP=1)"
+	ec_e9_extract "$e9" "$BEGIN" "$END" |
+		sed -n -e "s/^RESULT /$1 $2 /p" -e "s/^\(ERROR .*\)/$1 $2 \1/p" \
+			-e 's/^# kernel /# '"$1"' kernel /p' >>"$3"
+}
+
+ec_pick_kver
+ec_ensure_deps $BENCH_ISAS
+ec_ensure_pkgs python3
+ec_make_workdir
+EC_APPEND="$EC_APPEND bench_rounds=$BENCH_ROUNDS bench_exits=$BENCH_EXITS"
+build
+results=$EC_WORK/results.txt
+for isa in $BENCH_ISAS; do
+	boot "$isa" 1 "$results"
+	[ "$isa" = svm ] && boot svm 2 "$results"
+done
+python3 "$BENCH/report.py" "$results"
