@@ -14,10 +14,15 @@
 
 /*
  * kvm_entry's tracepoint gained force_immediate_exit in 6.9 ("KVM: x86:
- * Fully defer to vendor code to decide how to force immediate exit").
- * A probe must match the tracepoint's prototype exactly.
+ * Fully defer to vendor code to decide how to force immediate exit"),
+ * backported to 6.1.y: Debian's 6.1.0-56 (6.1.192) has it. A probe should
+ * match the tracepoint's prototype; ours never reads the flag, so the
+ * x86-64 calling convention keeps a stable release that predates the
+ * backport safe as well.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) || \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 192) && \
+	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
 #define EC_KVM_ENTRY_PROTO	void *data, struct kvm_vcpu *vcpu, \
 				bool force_immediate_exit
 #else

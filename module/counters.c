@@ -27,6 +27,8 @@ struct ec_vcpu {
 	struct ec_vm *vm;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
 	unsigned int exit_slot;
+	bool query_pending;
+	struct ec_query query;
 	struct rcu_head rcu;
 	struct ec_stats stats[];	/* by slot; written by the vCPU only */
 };
@@ -43,6 +45,8 @@ struct ec_vm {
 };
 
 static DEFINE_HASHTABLE(ec_vcpus, 10);
+/* The vCPU whose exit this CPU counted last: spares most hash lookups. */
+static DEFINE_PER_CPU(struct ec_vcpu *, ec_last);
 static DEFINE_HASHTABLE(ec_vms, 8);
 static LIST_HEAD(ec_vm_list);
 static DEFINE_SEQLOCK(ec_lock);
@@ -94,6 +98,28 @@ static struct ec_vcpu *vcpu_find(const struct kvm_vcpu *vcpu)
 		if (v->vcpu == vcpu)
 			return v;
 	return NULL;
+}
+
+/* vcpu_find() through this CPU's one-entry cache; preemption is off. */
+static struct ec_vcpu *vcpu_find_cached(const struct kvm_vcpu *vcpu)
+{
+	struct ec_vcpu *v = __this_cpu_read(ec_last);
+
+	if (likely(v && v->vcpu == vcpu))
+		return v;
+	v = vcpu_find(vcpu);
+	if (v)
+		__this_cpu_write(ec_last, v);
+	return v;
+}
+
+/* Under ec_lock, before @v is freed: no CPU's cache may keep it. */
+static void vcpu_uncache(struct ec_vcpu *v)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		cmpxchg(per_cpu_ptr(&ec_last, cpu), v, NULL);
 }
 
 static struct ec_vm *vm_find(const struct kvm *kvm)
@@ -156,39 +182,42 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 	return NULL;
 }
 
-void ec_count_exit(struct kvm_vcpu *vcpu, unsigned int slot)
+void ec_count_exit(struct kvm_vcpu *vcpu, unsigned int slot,
+		   const struct ec_query *q)
 {
 	u64 now = rdtsc();
-	struct ec_vcpu *v;
+	struct ec_vcpu *v = vcpu_find_cached(vcpu);
 
-	rcu_read_lock();
-	v = vcpu_find(vcpu);
 	if (unlikely(!v))
 		v = vcpu_create(vcpu);
-	if (likely(v)) {
-		WRITE_ONCE(v->stats[slot].count, v->stats[slot].count + 1);
-		v->exit_slot = slot;
-		v->exit_tsc = now;
-	} else {
+	if (unlikely(!v)) {
 		atomic64_inc(&ec_lost);
+		return;
 	}
-	rcu_read_unlock();
+	WRITE_ONCE(v->stats[slot].count, v->stats[slot].count + 1);
+	v->exit_slot = slot;
+	v->exit_tsc = now;
+	v->query_pending = q;
+	if (q)
+		v->query = *q;
 }
 
-void ec_count_entry(struct kvm_vcpu *vcpu)
+bool ec_count_entry(struct kvm_vcpu *vcpu, struct ec_query *q)
 {
 	u64 now = rdtsc();
-	struct ec_vcpu *v;
+	struct ec_vcpu *v = vcpu_find_cached(vcpu);
+	struct ec_stats *s;
 
-	rcu_read_lock();
-	v = vcpu_find(vcpu);
-	if (v && v->exit_tsc) {
-		struct ec_stats *s = &v->stats[v->exit_slot];
-
-		WRITE_ONCE(s->cycles, s->cycles + (now - v->exit_tsc));
-		v->exit_tsc = 0;
-	}
-	rcu_read_unlock();
+	if (!v || !v->exit_tsc)
+		return false;
+	s = &v->stats[v->exit_slot];
+	WRITE_ONCE(s->cycles, s->cycles + (now - v->exit_tsc));
+	v->exit_tsc = 0;
+	if (!v->query_pending)
+		return false;
+	v->query_pending = false;
+	*q = v->query;
+	return true;
 }
 
 static void free_object(void *p)
@@ -214,6 +243,7 @@ static void vm_retire(struct ec_vm *vm)
 
 	list_for_each_entry_safe(v, tmp, &vm->vcpus, vm_node) {
 		stats_add(ec_retired, v->stats);
+		vcpu_uncache(v);
 		hash_del_rcu(&v->hnode);
 		list_del_rcu(&v->vm_node);
 		call_rcu(&v->rcu, vcpu_free_rcu);

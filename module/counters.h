@@ -17,9 +17,20 @@ struct seq_file;
 int ec_counters_init(void);
 void ec_counters_exit(void);
 
-/* Exit path: called from kvm:kvm_exit and kvm:kvm_entry. */
-void ec_count_exit(struct kvm_vcpu *vcpu, unsigned int slot);
-void ec_count_entry(struct kvm_vcpu *vcpu);
+/* A guest's query, seen at its CPUID exit, answered before it re-enters. */
+struct ec_query {
+	u32 leaf;
+	u32 subleaf;
+};
+
+/*
+ * Exit path, from kvm:kvm_exit and kvm:kvm_entry (preemption off, which
+ * is an RCU read-side section). @q, if not NULL, is a query to answer at
+ * the vCPU's next entry; ec_count_entry() hands it back then.
+ */
+void ec_count_exit(struct kvm_vcpu *vcpu, unsigned int slot,
+		   const struct ec_query *q);
+bool ec_count_entry(struct kvm_vcpu *vcpu, struct ec_query *q);
 
 /* The VM is being destroyed: no vCPU of it runs any more. */
 void ec_forget_vm(struct kvm *kvm);

@@ -16,20 +16,29 @@
 
 static void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
-	ec_count_exit(vcpu, ec_kvm_exit_slot(vcpu));
+	unsigned int slot = ec_kvm_exit_slot(vcpu);
+	struct ec_query q;
+
+	ec_count_exit(vcpu, slot, ec_query_seen(vcpu, slot, &q) ? &q : NULL);
 }
 
 static void on_kvm_entry(EC_KVM_ENTRY_PROTO)
 {
-	ec_count_entry(vcpu);
+	struct ec_query q;
+
+	if (ec_count_entry(vcpu, &q))
+		ec_query_answer_guest(vcpu, &q);
 }
 
-/* kvm_cpuid(vcpu, u32 *eax, u32 *ebx, u32 *ecx, u32 *edx, exact_only) */
+/*
+ * CPUID run by KVM's instruction emulator, a rare path:
+ * emulator_get_cpuid(ctxt, u32 *eax, u32 *ebx, u32 *ecx, u32 *edx,
+ *                    bool exact_only)
+ */
 struct cpuid_call {
 	struct kvm_vcpu *vcpu;
 	u32 *regs[EC_NR_REGS];
-	u32 leaf;
-	u32 subleaf;
+	struct ec_query q;
 };
 
 static int on_cpuid_call(struct kretprobe_instance *ri, struct pt_regs *regs)
@@ -40,14 +49,15 @@ static int on_cpuid_call(struct kretprobe_instance *ri, struct pt_regs *regs)
 
 	c->regs[EC_EAX] = (u32 *)regs_get_kernel_argument(regs, 1);
 	/* exact_only: KVM asking itself, not a guest's CPUID. */
-	if (exact_only || !ec_proto_is_leaf(*c->regs[EC_EAX]))
+	if (exact_only || !ec_guest_query ||
+	    !ec_proto_is_leaf(*c->regs[EC_EAX]))
 		return 1;	/* no return probe */
 	for (i = EC_EBX; i < EC_NR_REGS; i++)
 		c->regs[i] = (u32 *)regs_get_kernel_argument(regs, 1 + i);
-	c->vcpu = (struct kvm_vcpu *)regs_get_kernel_argument(regs, 0);
-	c->leaf = *c->regs[EC_EAX];
-	c->subleaf = *c->regs[EC_ECX];
-	return 0;
+	c->vcpu = kvm_get_running_vcpu();
+	c->q.leaf = *c->regs[EC_EAX];
+	c->q.subleaf = *c->regs[EC_ECX];
+	return !c->vcpu;
 }
 
 static int on_cpuid_return(struct kretprobe_instance *ri,
@@ -55,13 +65,12 @@ static int on_cpuid_return(struct kretprobe_instance *ri,
 {
 	struct cpuid_call *c = (struct cpuid_call *)ri->data;
 
-	ec_query_answer(c->vcpu, c->leaf, c->subleaf, c->regs[EC_EAX],
-			c->regs[EC_EBX], c->regs[EC_ECX], c->regs[EC_EDX]);
+	ec_query_answer(c->vcpu, &c->q, c->regs);
 	return 0;
 }
 
 static struct kretprobe cpuid_probe = {
-	.kp.symbol_name = "kvm_cpuid",
+	.kp.symbol_name = "emulator_get_cpuid",
 	.entry_handler = on_cpuid_call,
 	.handler = on_cpuid_return,
 	.data_size = sizeof(struct cpuid_call),
@@ -104,11 +113,12 @@ static int register_cpuid_probe(void)
 
 	if (!ec_guest_query)
 		return 0;
-	/* kvm_cpuid never sleeps: one instance per CPU in flight at most. */
+	/* It never sleeps: one instance per CPU in flight at most. */
 	cpuid_probe.maxactive = 2 * num_possible_cpus();
 	ret = register_kretprobe(&cpuid_probe);
 	if (ret)
-		pr_err("cannot hook kvm_cpuid: kretprobe error %d\n", ret);
+		pr_err("cannot hook %s: kretprobe error %d\n",
+		       cpuid_probe.kp.symbol_name, ret);
 	return ret;
 }
 

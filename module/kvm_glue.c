@@ -116,6 +116,7 @@ int ec_kvm_init(void)
 	ret = detect_isa();
 	if (ret)
 		return ret;
+	ec_kvm.cpuid_slot = ec_slot(ec_kvm.table, ec_kvm.table->cpuid_nr);
 	sym = ec_kvm.table->isa == EC_ISA_VMX ? "kvm_vmx_exit_handlers" :
 						"svm_exit_handlers";
 	ec_kvm.handled_from_kvm = read_handlers(sym);

@@ -11,6 +11,7 @@
 
 struct ec_kvm {
 	const struct ec_isa_table *table;
+	unsigned int cpuid_slot;
 	struct kvm_x86_ops *ops;
 	u64 handled[EC_MAX_SLOTS / 64];	/* bitmap by slot */
 	bool handled_from_kvm;	/* false: read failed, all defined assumed */

@@ -3,12 +3,38 @@
  * The glue between a guest's CPUID and the protocol encoder: which
  * counters the querying guest may see (its own VM's, or the host's with
  * scope=host) and the host facts it is told.
+ *
+ * An executed CPUID is seen twice for free on the exit path: at kvm:kvm_exit
+ * its leaf is in the guest's RAX, and at the next kvm:kvm_entry KVM has
+ * put its answer in RAX..RDX; we replace it there. So a CPUID of any other
+ * leaf costs exitcount nothing beyond the exit count.
  */
+#include <asm/msr-index.h>
 #include <asm/tsc.h>
-#include "counters.h"
 #include "kvm_glue.h"
 #include "params.h"
 #include "query.h"
+
+bool ec_query_seen(struct kvm_vcpu *vcpu, unsigned int slot,
+		   struct ec_query *q)
+{
+	u32 leaf = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
+
+	if (slot != ec_kvm.cpuid_slot || !ec_guest_query ||
+	    !ec_proto_is_leaf(leaf))
+		return false;
+	/*
+	 * With CPUID faulting on, KVM may inject #GP instead of answering;
+	 * SEV-ES guests keep their registers from KVM. Leave both alone.
+	 */
+	if (vcpu->arch.guest_state_protected ||
+	    vcpu->arch.msr_misc_features_enables &
+	    MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
+		return false;
+	q->leaf = leaf;
+	q->subleaf = (u32)vcpu->arch.regs[VCPU_REGS_RCX];
+	return true;
+}
 
 static void read_for_guest(const struct ec_source *src, int slot,
 			   struct ec_stats *out)
@@ -16,8 +42,9 @@ static void read_for_guest(const struct ec_source *src, int slot,
 	ec_read(src->ctx, slot, out);
 }
 
-void ec_query_answer(struct kvm_vcpu *vcpu, u32 leaf, u32 subleaf,
-		     u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)
+/* Our answer to @q for @vcpu in @regs; false: leave KVM's. */
+static bool answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
+		   u32 regs[EC_NR_REGS])
 {
 	struct ec_source src = {
 		.table = ec_kvm.table,
@@ -26,21 +53,41 @@ void ec_query_answer(struct kvm_vcpu *vcpu, u32 leaf, u32 subleaf,
 		.tsc_khz = tsc_khz,
 		.read = read_for_guest,
 	};
-	u32 regs[EC_NR_REGS];
 
-	rcu_read_lock();
 	if (!ec_scope_host) {
 		src.ctx = ec_vm_of_vcpu(vcpu);
 		/* Unreachable in practice: the CPUID exit created it. */
 		if (!src.ctx)
-			goto out;
+			return false;
 	}
-	if (ec_proto_answer(&src, leaf, subleaf, regs)) {
-		*eax = regs[EC_EAX];
-		*ebx = regs[EC_EBX];
-		*ecx = regs[EC_ECX];
-		*edx = regs[EC_EDX];
-	}
-out:
+	return ec_proto_answer(&src, q->leaf, q->subleaf, regs);
+}
+
+void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q)
+{
+	static const int gpr[EC_NR_REGS] = {
+		[EC_EAX] = VCPU_REGS_RAX, [EC_EBX] = VCPU_REGS_RBX,
+		[EC_ECX] = VCPU_REGS_RCX, [EC_EDX] = VCPU_REGS_RDX,
+	};
+	u32 regs[EC_NR_REGS];
+	unsigned int i;
+
+	if (!answer(vcpu, q, regs))
+		return;
+	/* As CPUID does: 32-bit results, upper halves cleared. */
+	for (i = 0; i < EC_NR_REGS; i++)
+		vcpu->arch.regs[gpr[i]] = regs[i];
+}
+
+void ec_query_answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
+		     u32 *regs[EC_NR_REGS])
+{
+	u32 out[EC_NR_REGS];
+	unsigned int i;
+
+	rcu_read_lock();
+	if (answer(vcpu, q, out))
+		for (i = 0; i < EC_NR_REGS; i++)
+			*regs[i] = out[i];
 	rcu_read_unlock();
 }

@@ -4,9 +4,21 @@
 #define EXITCOUNT_QUERY_H
 
 #include <linux/kvm_host.h>
+#include "counters.h"
 
-/* Overwrite KVM's answer to (@leaf, @subleaf) if it is one of ours. */
-void ec_query_answer(struct kvm_vcpu *vcpu, u32 leaf, u32 subleaf,
-		     u32 *eax, u32 *ebx, u32 *ecx, u32 *edx);
+/*
+ * At a CPUID exit (@slot): is it a query KVM will complete? Then fill @q,
+ * to be answered at the vCPU's next entry, once KVM has written its own
+ * answer to the guest's registers.
+ */
+bool ec_query_seen(struct kvm_vcpu *vcpu, unsigned int slot,
+		   struct ec_query *q);
+
+/* Overwrite the guest's RAX..RDX, KVM's answer, with ours to @q. */
+void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q);
+
+/* Same, for CPUID emulated by KVM's instruction emulator. */
+void ec_query_answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
+		     u32 *regs[EC_NR_REGS]);
 
 #endif /* EXITCOUNT_QUERY_H */

@@ -29,6 +29,7 @@ struct ec_isa_table {
 	const char *isa_name;	/* "VMX" or "SVM" */
 	const char *prefix;	/* Linux's macro prefix: "EXIT_REASON_" ... */
 	uint32_t max_nr;	/* highest reason the manual defines */
+	uint32_t cpuid_nr;	/* the exit a CPUID instruction causes */
 	unsigned int nr_ranges;
 	const struct ec_range *ranges;
 	unsigned int nr_slots;	/* including the trailing "other" slot */
