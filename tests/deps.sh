@@ -12,6 +12,15 @@ packages=(
 	cppcheck clang-tidy
 )
 
+# Debian 12's newest 6.12 kernel, the second kernel of the VM tests,
+# unless one with headers is installed already.
+if ! ls -d /lib/modules/6.12.*+deb12-amd64/build >/dev/null 2>&1; then
+	[ "$(id -u)" -eq 0 ] && apt-get update -q >&2
+	v=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' |
+		sed 's/^linux-headers-\([^ ]*\) .*/\1/' | sort -V | tail -n 1)
+	[ -n "$v" ] && packages+=("linux-headers-$v" "linux-image-$v" dwarves)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
