@@ -19,7 +19,10 @@ static void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 	unsigned int slot = ec_kvm_exit_slot(vcpu);
 	struct ec_query q;
 
-	ec_count_exit(vcpu, slot, ec_query_seen(vcpu, slot, &q) ? &q : NULL);
+	if (slot == ec_kvm.cpuid_slot && ec_query_seen(vcpu, &q))
+		ec_count_exit(vcpu, slot, &q);
+	else
+		ec_count_exit(vcpu, slot, NULL);
 }
 
 static void on_kvm_entry(EC_KVM_ENTRY_PROTO)

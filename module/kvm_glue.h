@@ -39,6 +39,9 @@ static inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu)
 	/* A failed VM entry (bit 31) counts under its basic reason. */
 	if (ec_kvm.table->isa == EC_ISA_VMX)
 		reason &= 0xffff;
+	/* The first range maps reason to slot one to one in both tables. */
+	if (likely(reason <= ec_kvm.table->ranges[0].last))
+		return reason;
 	return ec_slot(ec_kvm.table, reason);
 }
 

@@ -15,13 +15,11 @@
 #include "params.h"
 #include "query.h"
 
-bool ec_query_seen(struct kvm_vcpu *vcpu, unsigned int slot,
-		   struct ec_query *q)
+bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q)
 {
 	u32 leaf = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
 
-	if (slot != ec_kvm.cpuid_slot || !ec_guest_query ||
-	    !ec_proto_is_leaf(leaf))
+	if (!ec_guest_query || !ec_proto_is_leaf(leaf))
 		return false;
 	/*
 	 * With CPUID faulting on, KVM may inject #GP instead of answering;

@@ -7,12 +7,11 @@
 #include "counters.h"
 
 /*
- * At a CPUID exit (@slot): is it a query KVM will complete? Then fill @q,
- * to be answered at the vCPU's next entry, once KVM has written its own
- * answer to the guest's registers.
+ * At a CPUID exit: is it a query KVM will complete? Then fill @q, to be
+ * answered at the vCPU's next entry, once KVM has written its own answer
+ * to the guest's registers.
  */
-bool ec_query_seen(struct kvm_vcpu *vcpu, unsigned int slot,
-		   struct ec_query *q);
+bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q);
 
 /* Overwrite the guest's RAX..RDX, KVM's answer, with ours to @q. */
 void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q);

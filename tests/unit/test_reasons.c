@@ -316,6 +316,16 @@ static void test_table_for_isa(void **state)
 	assert_null(ec_table_for_isa(0xffffffff));
 }
 
+/* The module's exit path maps the first range one to one, inline. */
+static void test_first_range_identity(void **state)
+{
+	(void)state;
+	assert_int_equal(ec_vmx_table.ranges[0].first, 0);
+	assert_int_equal(ec_vmx_table.ranges[0].slot, 0);
+	assert_int_equal(ec_svm_table.ranges[0].first, 0);
+	assert_int_equal(ec_svm_table.ranges[0].slot, 0);
+}
+
 /* The module's handled bitmap has room for EC_MAX_SLOTS slots. */
 static void test_max_slots(void **state)
 {
@@ -352,6 +362,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_for_isa),
 		cmocka_unit_test(test_max_slots),
+		cmocka_unit_test(test_first_range_identity),
 		cmocka_unit_test(test_vmx_header),
 		cmocka_unit_test(test_vmx_defined),
 		cmocka_unit_test(test_vmx_undefined),
