@@ -18,32 +18,7 @@
 
 #include <exitcount/reasons.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Bigger than any table: the size of the test's per-slot bookkeeping. */
-#define MAX_SLOTS 256u
-
-/* Every reason up to SCAN_LAST is tried one by one: well past both tables. */
-#define SCAN_LAST 0x1000u
-
-/*
- * 32-bit reasons beyond the scan. VMX keeps flags in bits 16-31 of the exit
- * reason (bit 31: VM-entry failure), so flagged copies of defined reasons
- * must not alias them; 0xFFFFFFFF is also -1, EC_SLOT_TOTAL, as an int.
- */
-static const uint32_t high_reasons[] = {
-	0x00001001, 0x0000ffff, 0x00010000, 0x0001000c, 0x7ffffffe,
-	0x7fffffff, 0x80000000, 0x80000001, 0x8000000c, 0x80000021,
-	0x80000400, 0xfffffffe, 0xffffffff,
-};
-
-#define NR_INPUTS (SCAN_LAST + 1 + ARRAY_SIZE(high_reasons))
-
-/* The i-th reason every table-wide check tries. */
-static uint32_t input(size_t i)
-{
-	return i <= SCAN_LAST ? (uint32_t)i : high_reasons[i - SCAN_LAST - 1];
-}
+#include "inputs.h"
 
 /* Fail naming the table and the reason, so a report pinpoints the entry. */
 #define check_nr(t, nr, cond)						\
