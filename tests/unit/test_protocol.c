@@ -417,10 +417,11 @@ static void test_info_unknown_subleaf(void **state)
 static void check_bitmap(struct isa_case *c, uint32_t base, uint32_t k)
 {
 	uint32_t want[EC_NR_REGS] = { 0, 0, 0, 0 };
-	uint32_t i, nr;
+	uint32_t i;
 
 	for (i = 0; i < EC_BITMAP_REASONS; i++) {
-		nr = k * EC_BITMAP_REASONS + i;
+		uint32_t nr = k * EC_BITMAP_REASONS + i;
+
 		if (!c->defined(nr) || is_unhandled(c, nr))
 			continue;
 		if (base == EC_INFO_ACTIVE &&
