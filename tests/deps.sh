@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-	build-essential bc kmod cpio xz-utils dkms
+	build-essential bc kmod cpio xz-utils dkms openssl file git
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static cpuid
 	bochs bochsbios vgabios isolinux syslinux-common xorriso
