@@ -4,6 +4,8 @@
 #                    select another) and the guest CLI
 # make check         unit tests, then the VM tests (emulated AMD and Intel
 #                    hosts booting Debian's stock kernel)
+# make check-long    the VM tests with the slow settings make check leaves
+#                    out (many more VMs, CPUIDs, reloads; Bochs with 2 CPUs)
 # make demo          boot an emulated host, load the module, show a guest's
 #                    exit table
 # make bench         per-exit cost with and without exitcount (emulated hosts)
@@ -37,6 +39,9 @@ unit:
 check:
 	tests/run.sh
 
+check-long:
+	tests/vm/run-long.sh
+
 demo:
 	tests/vm/demo.sh
 
@@ -51,4 +56,4 @@ clean:
 	$(MAKE) -C guest-cli clean
 	$(MAKE) -C tests clean
 
-.PHONY: all module modules_install cli install unit check demo bench style clean
+.PHONY: all module modules_install cli install unit check check-long demo bench style clean

@@ -3,16 +3,24 @@
 # Runs as /test.sh inside the emulated host (busybox sh, as root), its
 # output copied to I/O port 0xE9: loads the stock KVM modules and
 # exitcount.ko, runs the VM tests with the module's defaults, unloaded,
-# with guest_query=0 and with scope=host, then checks the kernel log.
-# Prints TAP lines (numbered per test program; the host renumbers them)
-# between a begin and an end marker. Files: /modules/kvm.list (KVM modules in
-# insmod order), /modules/exitcount.ko (absent if it did not build),
-# /tests/kvm_* (the test programs).
+# with guest_query=0 and with scope=host, checks the kernel log, then the
+# reliability tests that load modules themselves: bad parameters, and
+# loading in the wrong order. Prints TAP lines (numbered per test program;
+# the host renumbers them) between a begin and an end marker. Files:
+# /modules/kvm.list (KVM modules in insmod order), /modules/exitcount.ko
+# (absent if it did not build), /tests/kvm_* and /tests/hostview_perms (the
+# test programs), /tests/config.sh (the sizes below, set by run-tests.sh).
 
 BEGIN="# exitcount-vm-tests: begin"
 MARKER="# exitcount-vm-tests: end"
 T=/tests
 KO=/modules/exitcount.ko
+
+# Sizes of the reliability tests (run-tests.sh writes /tests/config.sh).
+CHURN_VMS=1000		# VMs created and destroyed by kvm_churn
+FUZZ_CPUIDS=100000	# random CPUIDs of kvm_fuzz
+LOAD_CYCLES=50		# rmmod/insmod cycles of kvm_reload
+[ -f $T/config.sh ] && . $T/config.sh
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
@@ -40,6 +48,50 @@ run() { # TAG PROG ARGS...
 	fi
 }
 objects() { sed -n 's/^objects //p' /sys/kernel/debug/exitcount/vms 2>/dev/null; }
+# Our hooks in the kprobes list: KVM's functions we probe, or our module.
+our_kprobes() {
+	grep -E -w 'emulator_get_cpuid|kvm_cpuid|kvm_arch_destroy_vm|no_such_function|exitcount' \
+		/sys/kernel/debug/kprobes/list 2>/dev/null
+}
+# Nothing of exitcount is left: module, debugfs directory, kprobes.
+check_nothing_left() { # WHEN
+	check "$1: /sys/module/exitcount absent" test ! -e /sys/module/exitcount
+	check "$1: /sys/kernel/debug/exitcount absent" test ! -e /sys/kernel/debug/exitcount
+	check "$1: no kprobe on emulator_get_cpuid or kvm_arch_destroy_vm in the kprobes list" \
+		test -z "$(our_kprobes)"
+}
+# One TAP line: the kernel log since the last call has no warning, bug,
+# oops or kprobe failure except lines matching ALLOWED (expected errors);
+# then clear it.
+BAD='WARNING|BUG|Oops|Call Trace|kprobe.*(fail|error|-[0-9])|(fail|error).*kprobe|general protection|RIP:|refcount_t|list_(add|del) corruption|use-after-free|KASAN|missed [0-9]+ guest quer'
+dmesg_check() { # DESC [ALLOWED]
+	bad=$(dmesg | grep -E "$BAD" | grep -v -E "${2:-^\$}")
+	check "dmesg $1: no WARNING, BUG, Oops, kprobe failure, Call Trace, missed query" \
+		test -z "$bad"
+	[ -n "$bad" ] && echo "$bad" | sed 's/^/#   bad: /'
+	dmesg -c >/dev/null
+}
+# insmod with bad parameters: refused, a message naming them, nothing left.
+refused() { # DESC GREP-PATTERN... -- INSMOD-ARGS...
+	rdesc=$1
+	shift
+	pats=
+	while [ "$1" != -- ]; do
+		pats="$pats $1"
+		shift
+	done
+	shift
+	n0=$(dmesg | wc -l)
+	check "insmod exitcount.ko $* is refused" sh -c "! insmod $KO $*"
+	# the new kernel log lines of exitcount, without timestamps
+	msg=$(dmesg | tail -n +$((n0 + 1)) | sed 's/^\[[^]]*\] //' | grep '^exitcount: ')
+	for p in $pats; do
+		msg=$(echo "$msg" | grep -e "$p")
+	done
+	check "$rdesc (dmesg: $(echo "$msg" | head -n 1))" test -n "$msg"
+	check_nothing_left "after insmod $*"
+}
+
 load() { # ARGS...
 	check "insmod exitcount.ko${*:+ $*}" insmod $KO "$@"
 	[ -d /sys/module/exitcount ]
@@ -80,6 +132,22 @@ obj0=$(objects)
 run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loaded
 run "kvm_exits" $T/kvm_exits
 run "kvm_scope[vm]" $T/kvm_scope --expect=vm
+check "kprobes list shows our probes on emulator_get_cpuid and kvm_arch_destroy_vm while loaded" \
+	sh -c "/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list &&
+		/bin/grep -qw kvm_arch_destroy_vm /sys/kernel/debug/kprobes/list"
+
+# --- reliability (scope=vm): the host view is root's; exact counts with
+# vCPUs exiting at once; readers racing writers; isolation of VMs; VM
+# churn; random leaves; rmmod/insmod under a running VM
+run "hostview_perms" $T/hostview_perms
+run "kvm_concurrent[1x2]" $T/kvm_concurrent --vms=1 --vcpus=2
+run "kvm_concurrent[1x8]" $T/kvm_concurrent --vms=1 --vcpus=8 --rounds=4
+run "kvm_concurrent[2x2]" $T/kvm_concurrent --vms=2 --vcpus=2
+run "kvm_race" $T/kvm_race
+run "kvm_isolation" $T/kvm_isolation
+run "kvm_churn" $T/kvm_churn --vms=$CHURN_VMS
+run "kvm_fuzz" $T/kvm_fuzz --n=$FUZZ_CPUIDS --sample=/tmp/fuzz.sample
+run "kvm_reload" $T/kvm_reload --ko=$KO --cycles=$LOAD_CYCLES
 # VMs are freed after an RCU grace period: give it up to 5 s.
 i=0
 while obj1=$(objects) && [ "$obj1" != "$obj0" ] && [ $i -lt 50 ]; do
@@ -95,6 +163,7 @@ unload
 # --- module absent: KVM's own answers
 run "kvm_protocol[unloaded]" $T/kvm_protocol --expect=absent --tag="kvm_protocol[unloaded]" \
 	--ref=/tmp/untouched.loaded --save-ref=/tmp/untouched.unloaded
+run "kvm_fuzz[module out]" $T/kvm_fuzz --expect=absent --sample=/tmp/fuzz.sample
 
 # --- guest_query=0: loaded, but guests get KVM's answers
 load guest_query=0
@@ -108,13 +177,50 @@ unload
 load scope=host
 run "kvm_protocol[host]" $T/kvm_protocol --expect=host
 run "kvm_scope[host]" $T/kvm_scope --expect=host
+run "kvm_concurrent[2x2 host]" $T/kvm_concurrent --vms=2 --vcpus=2 --expect=host
 unload
 
 # --- the kernel log since the module was first loaded
 echo "# dmesg since the KVM modules were loaded:"
-dmesg | sed 's/^/#   /'
-bad=$(dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|kprobe.*(fail|error|-[0-9])|(fail|error).*kprobe|general protection|RIP:|refcount_t|list_(add|del) corruption|use-after-free|KASAN')
-check "dmesg since module load: no WARNING, BUG, Oops, kprobe failure, Call Trace" test -z "$bad"
-[ -n "$bad" ] && echo "$bad" | sed 's/^/#   bad: /'
+dmesg | grep -v 'exitcount: counting' | sed 's/^/#   /'
+echo "#   ($(dmesg | grep -c 'exitcount: counting') lines \"exitcount: counting ...\", one per load)"
+dmesg_check "since module load"
+
+# --- bad input: refused at load, with a message naming it; nothing left
+refused "dmesg names scope and its allowed values vm, host" \
+	'scope' 'banana' '\<vm\>' '\<host\>' -- scope=banana
+refused "dmesg names guest_query and its allowed values 0, 1" \
+	'guest_query' '\<7\>' '\<0\>' '\<1\>' -- guest_query=7
+refused "dmesg names the function destroy_hook= could not hook" \
+	'no_such_function' -- destroy_hook=no_such_function
+dmesg_check "after the refused loads" 'exitcount: (cannot hook no_such_function|.*invalid for parameter)'
+# A registration leaked by a failed load would count twice: it must not.
+load
+run "kvm_exits[after refused loads]" $T/kvm_exits
+run "kvm_concurrent[after refused loads]" $T/kvm_concurrent --vms=1 --vcpus=2
+unload
+
+# --- module ordering: exitcount needs kvm (symbols) and a vendor module
+vendor=$(tail -n 1 /modules/kvm.list)	# kvm-amd.ko or kvm-intel.ko
+vmod=$(echo "${vendor%.ko}" | tr - _)
+check "rmmod $vmod and kvm (no VM, exitcount not loaded)" rmmod $vmod kvm
+dmesg -c >/dev/null
+refused "without kvm: dmesg names the missing KVM symbols" 'Unknown symbol' -- ""
+check "insmod kvm.ko" insmod /modules/kvm.ko
+refused "without $vmod: dmesg says no KVM vendor module loaded" \
+	'no KVM vendor module loaded' -- ""
+check "insmod $vendor" insmod /modules/$vendor
+load
+check "kvm's holders include exitcount" test -e /sys/module/kvm/holders/exitcount
+check "rmmod $vmod while exitcount is loaded and no VM exists (README: allowed)" rmmod $vmod
+check "rmmod kvm while exitcount is loaded is refused (exitcount uses its symbols)" \
+	sh -c "! rmmod kvm"
+check "kvm still loaded" test -d /sys/module/kvm
+check "insmod $vendor again under exitcount" insmod /modules/$vendor
+run "kvm_exits[$vmod reloaded]" $T/kvm_exits
+run "kvm_concurrent[$vmod reloaded]" $T/kvm_concurrent --vms=1 --vcpus=2
+unload
+check_nothing_left "at the end"
+dmesg_check "of the ordering tests" 'exitcount: (Unknown symbol|no KVM vendor module loaded)'
 
 echo "$MARKER"

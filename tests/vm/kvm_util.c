@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -121,6 +122,64 @@ extern const uint8_t __start_guest_code[], __stop_guest_code[];
 DEFINE_GUEST_FN(guest_cpuid_fn,
 	"\tcpuid\n");
 
+/* in: ESI the first struct cpuid_entry, EDI how many (> 0). */
+DEFINE_GUEST_FN(guest_cpuid_table_fn,
+	"1:\n"
+	"\tmov 0(%esi), %eax\n"
+	"\tmov 4(%esi), %ecx\n"
+	"\tcpuid\n"
+	"\tmov %eax, 8(%esi)\n"
+	"\tmov %ebx, 12(%esi)\n"
+	"\tmov %ecx, 16(%esi)\n"
+	"\tmov %edx, 20(%esi)\n"
+	"\tadd $24, %esi\n"
+	"\tdec %edi\n"
+	"\tjnz 1b\n");
+
+_Static_assert(sizeof(struct cpuid_entry) == 24, "guest_cpuid_table_fn's stride");
+
+/*
+ * in: EDI OUTs, ESI CPUID(0)s, EBP HLTs, EBX RDMSRs of IA32_APIC_BASE
+ * (kept on the stack: CPUID clobbers EBX); each loop round does at most
+ * one of each.
+ */
+DEFINE_GUEST_FN(guest_exit_mix_fn,
+	"\tpush %ebx\n"
+	"1:\n"
+	"\ttest %edi, %edi\n"
+	"\tjz 2f\n"
+	"\tmov $0x4ec, %dx\n"		/* GUEST_PORT */
+	"\tmov %edi, %eax\n"
+	"\toutb %al, %dx\n"
+	"\tdec %edi\n"
+	"2:\n"
+	"\ttest %esi, %esi\n"
+	"\tjz 3f\n"
+	"\txor %eax, %eax\n"
+	"\txor %ecx, %ecx\n"
+	"\tcpuid\n"
+	"\tdec %esi\n"
+	"3:\n"
+	"\tcmpl $0, (%esp)\n"
+	"\tjz 4f\n"
+	"\tmov $0x1b, %ecx\n"		/* IA32_APIC_BASE: intercepted */
+	"\trdmsr\n"
+	"\tdecl (%esp)\n"
+	"4:\n"
+	"\ttest %ebp, %ebp\n"
+	"\tjz 5f\n"
+	"\thlt\n"
+	"\tdec %ebp\n"
+	"5:\n"
+	"\tmov %edi, %eax\n"
+	"\tor %esi, %eax\n"
+	"\tor %ebp, %eax\n"
+	"\tor (%esp), %eax\n"
+	"\tjnz 1b\n"
+	"\tpop %ebx\n");
+
+_Static_assert(GUEST_PORT == 0x4ec, "guest_exit_mix_fn hard-codes GUEST_PORT");
+
 static uint64_t guest_gpa(const uint8_t *p)
 {
 	return GUEST_CODE_GPA + (uint64_t)(p - __start_guest_code);
@@ -163,47 +222,17 @@ static void vcpu_setup_cpuid(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	free(cpuid);
 }
 
-struct kvm_vm *vm_create(void)
+static struct kvm_vcpu *vcpu_add(struct kvm_vm *vm, unsigned int id)
 {
-	struct kvm_userspace_memory_region region;
-	size_t code_size = (size_t)(__stop_guest_code - __start_guest_code);
-	struct kvm_vcpu *vcpu;
+	struct kvm_vcpu *vcpu = calloc(1, sizeof(*vcpu));
 	struct kvm_sregs sregs;
-	struct kvm_vm *vm;
 	int r, mmap_size;
 
-	vm = calloc(1, sizeof(*vm));
-	vcpu = calloc(1, sizeof(*vcpu));
-	TEST_ASSERT(vm && vcpu, "calloc");
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	TEST_ASSERT(vm->kvm_fd >= 0, "open /dev/kvm");
-	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
-	TEST_ASSERT(r == KVM_API_VERSION, "KVM_GET_API_VERSION = %d", r);
-	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
-	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM");
-	/* Needed on Intel without unrestricted guest; harmless elsewhere. */
-	r = ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
-	TEST_ASSERT(r == 0, "KVM_SET_TSS_ADDR");
-
-	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(vm->mem != MAP_FAILED, "mmap guest memory");
-	TEST_ASSERT(code_size > 0 &&
-		    GUEST_CODE_GPA + code_size < GUEST_STACK_TOP - 4096,
-		    "guest code size %zu", code_size);
-	memcpy(vm->mem + GUEST_CODE_GPA, __start_guest_code, code_size);
-	region = (struct kvm_userspace_memory_region){
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = GUEST_MEM_SIZE,
-		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
-	};
-	r = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
-	TEST_ASSERT(r == 0, "KVM_SET_USER_MEMORY_REGION");
-
+	TEST_ASSERT(vcpu, "calloc");
 	vcpu->vm = vm;
-	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU");
+	vcpu->id = id;
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)id);
+	TEST_ASSERT(vcpu->fd >= 0, "KVM_CREATE_VCPU %u", id);
 	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	TEST_ASSERT(mmap_size >= (int)sizeof(struct kvm_run),
 		    "KVM_GET_VCPU_MMAP_SIZE = %d", mmap_size);
@@ -224,21 +253,96 @@ struct kvm_vm *vm_create(void)
 	sregs.efer = 0;
 	r = ioctl(vcpu->fd, KVM_SET_SREGS, &sregs);
 	TEST_ASSERT(r == 0, "KVM_SET_SREGS");
-	vm->vcpu = vcpu;
+	return vcpu;
+}
+
+struct kvm_vm *vm_create_opts(const struct vm_opts *opts)
+{
+	struct kvm_userspace_memory_region region;
+	size_t code_size = (size_t)(__stop_guest_code - __start_guest_code);
+	unsigned int i, nr_vcpus = opts->nr_vcpus ? opts->nr_vcpus : 1;
+	struct kvm_vm *vm;
+	int r;
+
+	errno = EINVAL;
+	TEST_ASSERT(nr_vcpus <= VM_MAX_VCPUS, "%u vCPUs (at most %d)", nr_vcpus,
+		    VM_MAX_VCPUS);
+	vm = calloc(1, sizeof(*vm));
+	TEST_ASSERT(vm, "calloc");
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	TEST_ASSERT(vm->kvm_fd >= 0, "open /dev/kvm");
+	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	TEST_ASSERT(r == KVM_API_VERSION, "KVM_GET_API_VERSION = %d", r);
+	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	TEST_ASSERT(vm->fd >= 0, "KVM_CREATE_VM");
+	/* Needed on Intel without unrestricted guest; harmless elsewhere. */
+	r = ioctl(vm->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	TEST_ASSERT(r == 0, "KVM_SET_TSS_ADDR");
+
+	if (opts->mem) {
+		vm->mem = opts->mem;
+	} else {
+		vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+		TEST_ASSERT(vm->mem != MAP_FAILED, "mmap guest memory");
+		vm->own_mem = true;
+	}
+	TEST_ASSERT(code_size > 0 &&
+		    GUEST_CODE_GPA + code_size <=
+		    GUEST_STACK_TOP - VM_MAX_VCPUS * GUEST_STACK_SIZE,
+		    "guest code size %zu", code_size);
+	memcpy(vm->mem + GUEST_CODE_GPA, __start_guest_code, code_size);
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = GUEST_MEM_SIZE,
+		.userspace_addr = (uint64_t)(uintptr_t)vm->mem,
+	};
+	r = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
+	TEST_ASSERT(r == 0, "KVM_SET_USER_MEMORY_REGION");
+
+	for (i = 0; i < nr_vcpus; i++)
+		vm->vcpus[i] = vcpu_add(vm, i);
+	vm->nr_vcpus = nr_vcpus;
+	vm->vcpu = vm->vcpus[0];
 	return vm;
+}
+
+struct kvm_vm *vm_create(void)
+{
+	return vm_create_opts(&(struct vm_opts){ .nr_vcpus = 1 });
+}
+
+struct kvm_vm *vm_create_vcpus(unsigned int nr_vcpus)
+{
+	return vm_create_opts(&(struct vm_opts){ .nr_vcpus = nr_vcpus });
 }
 
 void vm_destroy(struct kvm_vm *vm)
 {
-	struct kvm_vcpu *vcpu = vm->vcpu;
+	unsigned int i;
 
-	munmap(vcpu->run, vcpu->run_size);
-	close(vcpu->fd);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct kvm_vcpu *vcpu = vm->vcpus[i];
+
+		munmap(vcpu->run, vcpu->run_size);
+		close(vcpu->fd);
+		free(vcpu);
+	}
 	close(vm->fd);
 	close(vm->kvm_fd);
-	munmap(vm->mem, GUEST_MEM_SIZE);
-	free(vcpu);
+	if (vm->own_mem)
+		munmap(vm->mem, GUEST_MEM_SIZE);
 	free(vm);
+}
+
+void *vm_gpa(struct kvm_vm *vm, uint64_t gpa)
+{
+	errno = EFAULT;
+	TEST_ASSERT(gpa < GUEST_MEM_SIZE, "guest address 0x%llx",
+		    (unsigned long long)gpa);
+	return vm->mem + gpa;
 }
 
 static const char *exit_name(uint32_t r)
@@ -256,20 +360,22 @@ static const char *exit_name(uint32_t r)
 	return "?";
 }
 
-void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
-	       struct kvm_regs *regs)
+static bool vcpu_call_(struct kvm_vcpu *vcpu, struct guest_fn fn,
+		       struct kvm_regs *regs, bool intr)
 {
 	struct kvm_run *run = vcpu->run;
 	uint64_t ret_rip = guest_gpa(fn.ret);
 	int r;
 
 	regs->rip = guest_gpa(fn.entry);
-	regs->rsp = GUEST_STACK_TOP;
+	regs->rsp = GUEST_STACK_TOP - vcpu->id * GUEST_STACK_SIZE;
 	regs->rflags = 0x2;
 	r = ioctl(vcpu->fd, KVM_SET_REGS, regs);
 	TEST_ASSERT(r == 0, "KVM_SET_REGS for %s", fn.name);
 	for (;;) {
 		r = ioctl(vcpu->fd, KVM_RUN, 0);
+		if (r < 0 && errno == EINTR && intr)
+			return false;
 		TEST_ASSERT(r == 0, "KVM_RUN in %s", fn.name);
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
@@ -280,13 +386,15 @@ void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
 				    fn.name, run->io.direction, run->io.port,
 				    run->io.size, run->io.count);
 			vcpu->exits_io++;
+			if (vcpu->on_io)
+				vcpu->on_io(vcpu);
 			break;
 		case KVM_EXIT_HLT:
 			vcpu->exits_hlt++;
 			r = ioctl(vcpu->fd, KVM_GET_REGS, regs);
 			TEST_ASSERT(r == 0, "KVM_GET_REGS in %s", fn.name);
 			if (regs->rip == ret_rip)
-				return;
+				return true;
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
 			errno = 0;
@@ -302,12 +410,24 @@ void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
 		default:
 			errno = 0;
 			ioctl(vcpu->fd, KVM_GET_REGS, regs);
-			TEST_ASSERT(0, "%s: unexpected exit %u (KVM_EXIT_%s) at rip 0x%llx",
-				    fn.name, run->exit_reason,
+			TEST_ASSERT(0, "%s on vCPU %u: unexpected exit %u (KVM_EXIT_%s) at rip 0x%llx",
+				    fn.name, vcpu->id, run->exit_reason,
 				    exit_name(run->exit_reason),
 				    (unsigned long long)regs->rip);
 		}
 	}
+}
+
+void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
+	       struct kvm_regs *regs)
+{
+	vcpu_call_(vcpu, fn, regs, false);
+}
+
+bool vcpu_call_intr(struct kvm_vcpu *vcpu, struct guest_fn fn,
+		    struct kvm_regs *regs)
+{
+	return vcpu_call_(vcpu, fn, regs, true);
 }
 
 void guest_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
@@ -329,7 +449,50 @@ void guest_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
 	out[EC_EDX] = (uint32_t)regs.rdx;
 }
 
+void guest_cpuid_table(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t n)
+{
+	struct kvm_regs regs;
+
+	errno = EINVAL;
+	TEST_ASSERT(n > 0 && gpa >= GUEST_DATA_GPA &&
+		    gpa + (uint64_t)n * sizeof(struct cpuid_entry) <= GUEST_MEM_SIZE,
+		    "CPUID table of %u entries at 0x%llx", n,
+		    (unsigned long long)gpa);
+	memset(&regs, 0, sizeof(regs));
+	regs.rsi = gpa;
+	regs.rdi = n;
+	vcpu->exits_cpuid += n;
+	vcpu_call(vcpu, GUEST_FN(guest_cpuid_table_fn), &regs);
+}
+
+void vcpu_exit_mix(struct kvm_vcpu *vcpu, const struct exit_mix *mix)
+{
+	uint64_t io0 = vcpu->exits_io, hlt0 = vcpu->exits_hlt;
+	struct kvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rdi = mix->outs;
+	regs.rsi = mix->cpuids;
+	regs.rbp = mix->hlts;
+	regs.rbx = mix->rdmsrs;
+	vcpu->exits_cpuid += mix->cpuids;
+	vcpu->exits_msr += mix->rdmsrs;
+	vcpu_call(vcpu, GUEST_FN(guest_exit_mix_fn), &regs);
+	errno = 0;
+	TEST_ASSERT(vcpu->exits_io - io0 == mix->outs &&
+		    vcpu->exits_hlt - hlt0 == mix->hlts + 1u,
+		    "exit mix on vCPU %u: %llu I/O and %llu HLT exits, want %u and %u",
+		    vcpu->id, (unsigned long long)(vcpu->exits_io - io0),
+		    (unsigned long long)(vcpu->exits_hlt - hlt0), mix->outs,
+		    mix->hlts + 1);
+}
+
 /* ----------------------------------------------------- the protocol */
+
+pid_t thread_id(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
 
 uint32_t host_cpu_isa(void)
 {
@@ -363,6 +526,11 @@ uint32_t reason_nr(const struct ec_isa_table *t, const char *name)
 const char *io_reason_name(const struct ec_isa_table *t)
 {
 	return t->isa == EC_ISA_VMX ? "IO_INSTRUCTION" : "IOIO";
+}
+
+const char *rdmsr_reason_name(const struct ec_isa_table *t)
+{
+	return t->isa == EC_ISA_VMX ? "MSR_READ" : "MSR";
 }
 
 /* ------------------------------------------------------ host view */
@@ -503,6 +671,20 @@ int hostview_reset(void)
 	return err;
 }
 
+bool hostview_wait_objects(struct hostview *hv, long long want, int timeout_ms)
+{
+	int waited = 0;
+
+	for (;;) {
+		if (!hostview_read(hv) && hv->objects == want)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		usleep(20 * 1000);
+		waited += 20;
+	}
+}
+
 int hv_set_by_slot(const struct ec_isa_table *t, const struct hv_set *s,
 		   uint64_t *exits, uint64_t *cycles)
 {
@@ -637,6 +819,62 @@ int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
 				h->raw_nr[h->nr_raw] = (uint32_t)a;
 				h->raw_count[h->nr_raw++] = b;
 			}
+		} else if (sscanf(line, " Hits: %llu", &a) == 1) {
+			h->hits = a;
+		} else if (sscanf(line, " Entries: %llu", &a) == 1) {
+			h->entries = (int)a;
+		} else if (sscanf(line, " Dropped: %llu", &a) == 1) {
+			h->dropped = a;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+#define HIST_TASKS_SPEC	"hist:keys=common_pid,exit_reason:vals=hitcount:sort=common_pid,exit_reason:size=4096"
+
+int exit_hist_tasks_start(void)
+{
+	write_trigger("!" HIST_TASKS_SPEC "\n");
+	return write_trigger(HIST_TASKS_SPEC "\n");
+}
+
+int exit_hist_tasks_stop(void)
+{
+	return write_trigger("!" HIST_TASKS_SPEC "\n");
+}
+
+int exit_hist_tasks_read(const struct ec_isa_table *t, const pid_t *tids,
+			 int n, struct exit_hist *h)
+{
+	unsigned long long p, a, b;
+	char line[512];
+	int i, j;
+	FILE *f;
+
+	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
+	h->total = h->hits = h->dropped = 0;
+	h->entries = h->nr_raw = 0;
+	f = fopen(KVM_EXIT_EVENT "/hist", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " { common_pid: %llu, exit_reason: %llu } hitcount: %llu",
+			   &p, &a, &b) == 3) {
+			for (i = 0; i < n && (pid_t)p != tids[i]; i++)
+				;
+			if (i == n)
+				continue;
+			h->by_slot[ec_slot(t, (uint32_t)a)] += b;
+			h->total += b;
+			for (j = 0; j < h->nr_raw && h->raw_nr[j] != (uint32_t)a; j++)
+				;
+			if (j == h->nr_raw && h->nr_raw < HV_MAX_REASONS) {
+				h->raw_nr[h->nr_raw] = (uint32_t)a;
+				h->raw_count[h->nr_raw++] = 0;
+			}
+			if (j < HV_MAX_REASONS)
+				h->raw_count[j] += b;
 		} else if (sscanf(line, " Hits: %llu", &a) == 1) {
 			h->hits = a;
 		} else if (sscanf(line, " Entries: %llu", &a) == 1) {

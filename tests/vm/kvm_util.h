@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Shared code of the VM tests, in the manner of the kernel's KVM selftests
- * (tools/testing/selftests/kvm): a VM with one vCPU in 32-bit flat
- * protected mode (no paging), guest functions written as inline assembly
- * beside the host code, TAP output, and readers for the module's debugfs
- * host view and the kvm:kvm_exit trace event.
+ * (tools/testing/selftests/kvm): a VM with one or more vCPUs in 32-bit
+ * flat protected mode (no paging), guest functions written as inline
+ * assembly beside the host code, TAP output, and readers for the module's
+ * debugfs host view and the kvm:kvm_exit trace event.
  *
  * No in-kernel irqchip: a guest HLT exits to user space (KVM_EXIT_HLT), and
  * so does every OUT (KVM_EXIT_IO). The host counts both, and the callers
  * count the CPUIDs their guest functions execute, so a test knows exactly
  * how many CPUID, HLT and I/O exits its VM has taken at any point.
+ *
+ * Threads: a vCPU may be run by any one thread at a time (vcpu_call and
+ * its tallies are per vCPU); the TAP functions are for one thread only.
  */
 #ifndef EXITCOUNT_TESTS_VM_KVM_UTIL_H
 #define EXITCOUNT_TESTS_VM_KVM_UTIL_H
@@ -67,7 +70,13 @@ tap_fatal(const char *file, int line, const char *expr, int err,
 
 #define GUEST_MEM_SIZE	(2u << 20)
 #define GUEST_CODE_GPA	0x10000u
+/* vCPU i's stack: GUEST_STACK_SIZE bytes below GUEST_STACK_TOP - i * that. */
 #define GUEST_STACK_TOP	0x100000u
+#define GUEST_STACK_SIZE 0x1000u
+#define VM_MAX_VCPUS	16
+/* Guest memory from here to GUEST_MEM_SIZE is for the tests' data. */
+#define GUEST_DATA_GPA	0x100000u
+#define GUEST_DATA_SIZE	(GUEST_MEM_SIZE - GUEST_DATA_GPA)
 /* The port the guest functions write to: every OUT is a KVM_EXIT_IO. */
 #define GUEST_PORT	0x4ec
 
@@ -75,6 +84,7 @@ struct kvm_vm;
 
 struct kvm_vcpu {
 	struct kvm_vm *vm;
+	unsigned int id;		/* KVM's vcpu id, 0.. */
 	int fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -87,23 +97,44 @@ struct kvm_vcpu {
 	uint64_t exits_io;
 	uint64_t exits_hlt;
 	uint64_t exits_cpuid;
+	uint64_t exits_msr;	/* added by vcpu_exit_mix() */
+	/* If set, vcpu_call() calls it at every KVM_EXIT_IO, once counted. */
+	void (*on_io)(struct kvm_vcpu *vcpu);
 };
 
 struct kvm_vm {
 	int kvm_fd;
 	int fd;
 	uint8_t *mem;
-	struct kvm_vcpu *vcpu;
+	bool own_mem;			/* mem mapped by vm_create_opts() */
+	struct kvm_vcpu *vcpu;		/* vcpus[0] */
+	unsigned int nr_vcpus;
+	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
+};
+
+struct vm_opts {
+	unsigned int nr_vcpus;		/* 0 means 1 */
+	/*
+	 * GUEST_MEM_SIZE bytes to use as guest memory (e.g. MAP_SHARED, to
+	 * watch the guest from another process); NULL: a private mapping.
+	 */
+	void *mem;
 };
 
 /*
  * A VM with guest memory at GPA 0, all guest functions of the program
  * copied to GUEST_CODE_GPA, CPUID as KVM_GET_SUPPORTED_CPUID reports it,
- * and one vCPU in 32-bit flat protected mode.
+ * and @opts->nr_vcpus vCPUs in 32-bit flat protected mode, each with its
+ * own stack.
  */
+struct kvm_vm *vm_create_opts(const struct vm_opts *opts);
+/* The same with one vCPU, or with @nr_vcpus, and private memory. */
 struct kvm_vm *vm_create(void);
-/* Close the vCPU and the VM: KVM destroys the VM when the last fd goes. */
+struct kvm_vm *vm_create_vcpus(unsigned int nr_vcpus);
+/* Close the vCPUs and the VM: KVM destroys the VM when the last fd goes. */
 void vm_destroy(struct kvm_vm *vm);
+/* Host address of guest physical address @gpa (fatal if out of memory). */
+void *vm_gpa(struct kvm_vm *vm, uint64_t gpa);
 
 /*
  * Guest functions: 32-bit code in the section "guest_code", which
@@ -142,6 +173,14 @@ struct guest_fn {
 void vcpu_call(struct kvm_vcpu *vcpu, struct guest_fn fn,
 	       struct kvm_regs *regs);
 
+/*
+ * The same, but KVM_RUN failing with EINTR (a signal) ends the call:
+ * returns false then (the guest stopped anywhere), true after the final
+ * HLT.
+ */
+bool vcpu_call_intr(struct kvm_vcpu *vcpu, struct guest_fn fn,
+		    struct kvm_regs *regs);
+
 /* Exit tallies at one instant. */
 struct exit_tally {
 	uint64_t io;
@@ -157,7 +196,38 @@ struct exit_tally {
 void guest_cpuid(struct kvm_vcpu *vcpu, uint32_t leaf, uint32_t subleaf,
 		 uint32_t out[EC_NR_REGS], struct exit_tally *at);
 
+/* A known number of exits of each kind, interleaved, in one guest run. */
+struct exit_mix {
+	uint32_t outs;		/* OUT to GUEST_PORT: KVM_EXIT_IO */
+	uint32_t cpuids;	/* CPUID(0): handled in the kernel */
+	uint32_t hlts;		/* HLT: KVM_EXIT_HLT */
+	uint32_t rdmsrs;	/* RDMSR of IA32_APIC_BASE: in the kernel */
+};
+
+/*
+ * Run the mix on @vcpu: exactly @mix->outs I/O, @mix->cpuids CPUID,
+ * @mix->rdmsrs MSR read and @mix->hlts + 1 HLT exits (the final HLT), besides
+ * what KVM takes for itself (interrupts, page faults). Updates the tallies.
+ */
+void vcpu_exit_mix(struct kvm_vcpu *vcpu, const struct exit_mix *mix);
+
+/* One CPUID of a table the guest works through in one run. */
+struct cpuid_entry {
+	uint32_t leaf;
+	uint32_t subleaf;
+	uint32_t out[EC_NR_REGS];
+};
+
+/*
+ * Execute CPUID for @n entries at guest address @gpa (in the data area),
+ * in order, in one guest run: exactly @n CPUID exits and one HLT exit.
+ */
+void guest_cpuid_table(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t n);
+
 /* ----------------------------------------------------- the protocol */
+
+/* The calling thread's id (what trace events call common_pid). */
+pid_t thread_id(void);
 
 /* Host CPU vendor: EC_ISA_SVM for AMD/Hygon, EC_ISA_VMX for Intel, 0. */
 uint32_t host_cpu_isa(void);
@@ -165,6 +235,8 @@ uint32_t host_cpu_isa(void);
 uint32_t reason_nr(const struct ec_isa_table *t, const char *name);
 /* The name for I/O instructions: IO_INSTRUCTION (VMX) or IOIO (SVM). */
 const char *io_reason_name(const struct ec_isa_table *t);
+/* The name for RDMSR: MSR_READ (VMX) or MSR (SVM, reads and writes). */
+const char *rdmsr_reason_name(const struct ec_isa_table *t);
 
 /* ------------------------------------------------------ host view */
 
@@ -211,6 +283,11 @@ int hostview_read(struct hostview *hv);
 struct hv_vm *hostview_vm_of_pid(struct hostview *hv, long pid, int *n);
 /* Write "1" to HOSTVIEW_DIR/reset; returns 0 or -errno. */
 int hostview_reset(void);
+/*
+ * Re-read @hv until its objects line says @want (freed VMs go after an
+ * RCU grace period) or @timeout_ms passed; true when it did.
+ */
+bool hostview_wait_objects(struct hostview *hv, long long want, int timeout_ms);
 
 /*
  * Sum a set's reason lines into per-slot arrays of @t (nr_slots entries;
@@ -251,5 +328,19 @@ struct exit_hist {
 
 /* Read the histogram; returns 0 or -errno. */
 int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h);
+
+/*
+ * A second kind of trigger, keyed by (common_pid, exit_reason) with no
+ * filter: the events of every task (each vCPU thread has its own tid), so
+ * several threads' or VMs' exits can be told apart. Returns 0 or -errno.
+ */
+int exit_hist_tasks_start(void);
+int exit_hist_tasks_stop(void);
+/*
+ * Read it: @h gets the sum over the @n tasks in @tids (by slot, total,
+ * hits and dropped of the whole histogram). Returns 0 or -errno.
+ */
+int exit_hist_tasks_read(const struct ec_isa_table *t, const pid_t *tids,
+			 int n, struct exit_hist *h);
 
 #endif /* EXITCOUNT_TESTS_VM_KVM_UTIL_H */

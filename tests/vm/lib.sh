@@ -128,8 +128,9 @@ ec_build_progs() { # DIR
 	local out=$1 p cflags=(-static -O2 -g -Wall -Wextra -Werror -std=gnu11
 		-I"$EC_ROOT/include" -I"$EC_VMDIR")
 	mkdir -p "$out"
-	for p in kvm_protocol kvm_exits kvm_scope; do
-		ec_quiet "$EC_WORK/build-$p.log" gcc "${cflags[@]}" -o "$out/$p" \
+	for p in kvm_protocol kvm_exits kvm_scope kvm_concurrent kvm_race \
+		kvm_isolation kvm_churn kvm_reload kvm_fuzz hostview_perms; do
+		ec_quiet "$EC_WORK/build-$p.log" gcc "${cflags[@]}" -pthread -o "$out/$p" \
 			"$EC_VMDIR/$p.c" "$EC_VMDIR/kvm_util.c" "$EC_ROOT/module/reasons.c" ||
 			{ cat "$EC_WORK/build-$p.log" >&2; ec_die "building $p failed"; }
 	done
@@ -156,6 +157,7 @@ ec_kvm_modules() { # ISA
 ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
 	local isa=$1 progdir=$2 script=$3 out=$4 root m f
 	root=$(mktemp -d "$EC_WORK/initramfs.XXXXXX")
+	chmod 755 "$root"	# / as on any system: others may walk it (mktemp made it 0700)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,modules,tests}
 	cp /bin/busybox "$root/bin/busybox"
 	file -b "$root/bin/busybox" 2>/dev/null | grep -q dynamic &&
@@ -243,7 +245,7 @@ EOF
 		-boot-load-size 4 -boot-info-table "$d/iso" || ec_die "xorriso failed: $(cat "$d/xorriso.log")"
 	cat >"$d/bochsrc" <<EOF
 megs: 512
-cpu: model=corei7_skylake_x, count=1, ips=400000000
+cpu: model=corei7_skylake_x, count=${BOCHS_CPUS:-1}, ips=400000000
 clock: sync=none, time0=local
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin

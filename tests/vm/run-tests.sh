@@ -11,6 +11,10 @@
 #
 # Environment: see lib.sh (KVER, KEEP=1, EXITCOUNT_KO, TMPDIR, V=1), plus
 #   VM_TIMEOUT   seconds the emulator may run (default 300 QEMU, 900 Bochs)
+#   CHURN_VMS    VMs kvm_churn creates and destroys (default 1000)
+#   FUZZ_CPUIDS  random CPUIDs of kvm_fuzz (default 100000)
+#   LOAD_CYCLES  rmmod/insmod cycles of kvm_reload (default 50)
+#   BOCHS_CPUS   CPUs of the Bochs machine (default 1)
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -32,6 +36,11 @@ ec_make_workdir
 build_ok=1
 ec_build_module || build_ok=0
 ec_build_progs "$EC_WORK/progs"
+cat >"$EC_WORK/progs/config.sh" <<EOF
+CHURN_VMS=${CHURN_VMS:-1000}
+FUZZ_CPUIDS=${FUZZ_CPUIDS:-100000}
+LOAD_CYCLES=${LOAD_CYCLES:-50}
+EOF
 ec_make_initramfs "$ISA" "$EC_WORK/progs" "$EC_VMDIR/in-host.sh" "$EC_WORK/initrd.gz"
 t1=$(date +%s)
 ec_log "$ISA: built for $KVER in $((t1 - t0)) s; booting $EMU (timeout ${VM_TIMEOUT} s)"
