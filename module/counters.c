@@ -20,19 +20,6 @@
 #include "counters.h"
 #include "kvm_glue.h"
 
-struct ec_vcpu {
-	struct hlist_node hnode;	/* ec_vcpus, keyed by vcpu */
-	struct list_head vm_node;	/* ec_vm.vcpus */
-	const struct kvm_vcpu *vcpu;
-	struct ec_vm *vm;
-	u64 exit_tsc;			/* 0: no exit awaiting its entry */
-	unsigned int exit_slot;
-	bool query_pending;
-	struct ec_query query;
-	struct rcu_head rcu;
-	struct ec_stats stats[];	/* by slot; written by the vCPU only */
-};
-
 struct ec_vm {
 	struct hlist_node hnode;	/* ec_vms, keyed by kvm */
 	struct list_head node;		/* ec_vm_list */
@@ -45,8 +32,7 @@ struct ec_vm {
 };
 
 static DEFINE_HASHTABLE(ec_vcpus, 10);
-/* The vCPU whose exit this CPU counted last: spares most hash lookups. */
-static DEFINE_PER_CPU(struct ec_vcpu *, ec_last);
+DEFINE_PER_CPU(struct ec_vcpu *, ec_last);
 static DEFINE_HASHTABLE(ec_vms, 8);
 static LIST_HEAD(ec_vm_list);
 static DEFINE_SEQLOCK(ec_lock);
@@ -98,19 +84,6 @@ static struct ec_vcpu *vcpu_find(const struct kvm_vcpu *vcpu)
 		if (v->vcpu == vcpu)
 			return v;
 	return NULL;
-}
-
-/* vcpu_find() through this CPU's one-entry cache; preemption is off. */
-static struct ec_vcpu *vcpu_find_cached(const struct kvm_vcpu *vcpu)
-{
-	struct ec_vcpu *v = __this_cpu_read(ec_last);
-
-	if (likely(v && v->vcpu == vcpu))
-		return v;
-	v = vcpu_find(vcpu);
-	if (v)
-		__this_cpu_write(ec_last, v);
-	return v;
 }
 
 /* Under ec_lock, before @v is freed: no CPU's cache may keep it. */
@@ -182,42 +155,18 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 	return NULL;
 }
 
-void ec_count_exit(struct kvm_vcpu *vcpu, unsigned int slot,
-		   const struct ec_query *q)
+struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create)
 {
-	u64 now = rdtsc();
-	struct ec_vcpu *v = vcpu_find_cached(vcpu);
+	struct ec_vcpu *v = vcpu_find(vcpu);
 
-	if (unlikely(!v))
+	if (!v && create) {
 		v = vcpu_create(vcpu);
-	if (unlikely(!v)) {
-		atomic64_inc(&ec_lost);
-		return;
+		if (!v)
+			atomic64_inc(&ec_lost);
 	}
-	WRITE_ONCE(v->stats[slot].count, v->stats[slot].count + 1);
-	v->exit_slot = slot;
-	v->exit_tsc = now;
-	v->query_pending = q;
-	if (q)
-		v->query = *q;
-}
-
-bool ec_count_entry(struct kvm_vcpu *vcpu, struct ec_query *q)
-{
-	u64 now = rdtsc();
-	struct ec_vcpu *v = vcpu_find_cached(vcpu);
-	struct ec_stats *s;
-
-	if (!v || !v->exit_tsc)
-		return false;
-	s = &v->stats[v->exit_slot];
-	WRITE_ONCE(s->cycles, s->cycles + (now - v->exit_tsc));
-	v->exit_tsc = 0;
-	if (!v->query_pending)
-		return false;
-	v->query_pending = false;
-	*q = v->query;
-	return true;
+	if (v)
+		__this_cpu_write(ec_last, v);
+	return v;
 }
 
 static void free_object(void *p)

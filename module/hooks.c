@@ -14,23 +14,29 @@
 #include "params.h"
 #include "query.h"
 
-static void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+/*
+ * The two probes run on every VM exit: notrace, and their state lives in
+ * the vCPU's ec_vcpu, not on the stack (no stack protector code).
+ */
+static notrace void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
-	unsigned int slot = ec_kvm_exit_slot(vcpu);
-	struct ec_query q;
+	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
+	unsigned int slot;
 
-	if (slot == ec_kvm.cpuid_slot && ec_query_seen(vcpu, &q))
-		ec_count_exit(vcpu, slot, &q);
-	else
-		ec_count_exit(vcpu, slot, NULL);
+	if (unlikely(!v))
+		return;
+	slot = ec_kvm_exit_slot(vcpu, &v->exit_info);
+	ec_count_exit(v, slot, rdtsc());
+	if (slot == ec_kvm.cpuid_slot)
+		v->query_pending = ec_query_seen(v->vcpu, &v->query);
 }
 
-static void on_kvm_entry(EC_KVM_ENTRY_PROTO)
+static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
 {
-	struct ec_query q;
+	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
-	if (ec_count_entry(vcpu, &q))
-		ec_query_answer_guest(vcpu, &q);
+	if (v && unlikely(ec_count_entry(v, rdtsc())))
+		ec_query_answer_guest(v->vcpu, &v->query);
 }
 
 /*

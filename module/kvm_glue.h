@@ -9,9 +9,21 @@
 #include <linux/kvm_host.h>
 #include <exitcount/reasons.h>
 
+/* What get_exit_info reports, written in place: no stack buffer per exit. */
+struct ec_exit_info {
+	u32 reason;
+	u32 intr_info;
+	u32 error_code;
+	u64 info1;
+	u64 info2;
+};
+
 struct ec_kvm {
 	const struct ec_isa_table *table;
 	unsigned int cpuid_slot;
+	/* VMX: a failed VM entry (bit 31) counts under its basic reason. */
+	u32 reason_mask;
+	u32 identity_end;	/* reasons below it are their own slot */
 	struct kvm_x86_ops *ops;
 	u64 handled[EC_MAX_SLOTS / 64];	/* bitmap by slot */
 	bool handled_from_kvm;	/* false: read failed, all defined assumed */
@@ -29,18 +41,15 @@ unsigned long ec_lookup(const char *name);
 int ec_kvm_init(void);
 
 /* Slot of the exit @vcpu just took, as kvm:kvm_exit reports it. */
-static inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu)
+static inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
+					    struct ec_exit_info *x)
 {
-	u32 reason, intr_info, error_code;
-	u64 info1, info2;
+	u32 reason;
 
-	ec_kvm.ops->get_exit_info(vcpu, &reason, &info1, &info2, &intr_info,
-				  &error_code);
-	/* A failed VM entry (bit 31) counts under its basic reason. */
-	if (ec_kvm.table->isa == EC_ISA_VMX)
-		reason &= 0xffff;
-	/* The first range maps reason to slot one to one in both tables. */
-	if (likely(reason <= ec_kvm.table->ranges[0].last))
+	ec_kvm.ops->get_exit_info(vcpu, &x->reason, &x->info1, &x->info2,
+				  &x->intr_info, &x->error_code);
+	reason = x->reason & ec_kvm.reason_mask;
+	if (likely(reason < ec_kvm.identity_end))
 		return reason;
 	return ec_slot(ec_kvm.table, reason);
 }

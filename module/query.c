@@ -15,12 +15,8 @@
 #include "params.h"
 #include "query.h"
 
-bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q)
+bool ec_query_accept(struct kvm_vcpu *vcpu, struct ec_query *q)
 {
-	u32 leaf = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
-
-	if (!ec_guest_query || !ec_proto_is_leaf(leaf))
-		return false;
 	/*
 	 * With CPUID faulting on, KVM may inject #GP instead of answering;
 	 * SEV-ES guests keep their registers from KVM. Leave both alone.
@@ -29,7 +25,7 @@ bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q)
 	    vcpu->arch.msr_misc_features_enables &
 	    MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
 		return false;
-	q->leaf = leaf;
+	q->leaf = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
 	q->subleaf = (u32)vcpu->arch.regs[VCPU_REGS_RCX];
 	return true;
 }

@@ -5,13 +5,22 @@
 
 #include <linux/kvm_host.h>
 #include "counters.h"
+#include "params.h"
+
+/* Slow part of ec_query_seen(), for our own leaves only. */
+bool ec_query_accept(struct kvm_vcpu *vcpu, struct ec_query *q);
 
 /*
  * At a CPUID exit: is it a query KVM will complete? Then fill @q, to be
  * answered at the vCPU's next entry, once KVM has written its own answer
- * to the guest's registers.
+ * to the guest's registers. Inline: most CPUIDs are not ours.
  */
-bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q);
+static inline bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q)
+{
+	return ec_guest_query &&
+	       ec_proto_is_leaf((u32)vcpu->arch.regs[VCPU_REGS_RAX]) &&
+	       ec_query_accept(vcpu, q);
+}
 
 /* Overwrite the guest's RAX..RDX, KVM's answer, with ours to @q. */
 void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q);

@@ -13,11 +13,13 @@
 #   BENCH_EXITS   exits per measurement (default 100000)
 #   BENCH_ROUNDS  rounds of every configuration (default 3)
 #   BENCH_ISAS    which paths (default "svm vmx")
+#   BENCH_SVM_RUNS  QEMU boots: 1 and 2 (-icount), smp (default "1 2 smp")
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 BENCH=$EC_ROOT/tests/bench
 : "${BENCH_EXITS:=100000}" "${BENCH_ROUNDS:=3}" "${BENCH_ISAS:=svm vmx}"
+: "${BENCH_SVM_RUNS:=1 2 smp}"
 BEGIN="# exitcount-bench: begin"
 END="# exitcount-bench: end"
 
@@ -72,7 +74,12 @@ EC_APPEND="$EC_APPEND bench_rounds=$BENCH_ROUNDS bench_exits=$BENCH_EXITS"
 build
 results=$EC_WORK/results.txt
 for isa in $BENCH_ISAS; do
-	boot "$isa" 1 "$results"
-	[ "$isa" = svm ] && boot svm 2 "$results" && boot svm smp "$results"
+	if [ "$isa" = svm ]; then
+		for run in $BENCH_SVM_RUNS; do
+			boot svm "$run" "$results"
+		done
+	else
+		boot "$isa" 1 "$results"
+	fi
 done
 python3 "$BENCH/report.py" "$results"
