@@ -9,6 +9,8 @@
 # make demo          boot an emulated host, load the module, show a guest's
 #                    exit table
 # make bench         per-exit cost with and without exitcount (emulated hosts)
+# make fuzz          fuzz the protocol encoder and the CLI's parsers,
+#                    FUZZ_SECONDS (60) per target (libFuzzer, clang)
 # make style         checkpatch and clang-tidy on our sources
 
 KVER ?= $(shell uname -r)
@@ -16,6 +18,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 DESTDIR ?=
 PREFIX ?= /usr/local
 INSTALL_MOD_DIR ?= updates
+FUZZ_SECONDS ?= 60
 
 
 all: module cli
@@ -48,6 +51,9 @@ demo:
 bench:
 	tests/bench/run.sh
 
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
 style:
 	tests/style.sh
 
@@ -56,4 +62,4 @@ clean:
 	$(MAKE) -C guest-cli clean
 	$(MAKE) -C tests clean
 
-.PHONY: all module modules_install cli install unit check check-long demo bench style clean
+.PHONY: all module modules_install cli install unit check check-long demo bench fuzz style clean

@@ -10,6 +10,7 @@ packages=(
 	bochs bochsbios vgabios isolinux syslinux-common xorriso
 	libcmocka-dev libcpuid-dev pkg-config python3
 	cppcheck clang-tidy
+	clang libclang-rt-14-dev	# libFuzzer: libclang_rt.fuzzer-x86_64.a
 )
 
 # Debian 12's newest 6.12 kernel, the second kernel of the VM tests,

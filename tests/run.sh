@@ -49,6 +49,7 @@ on_612() {
 k612=$(ls /lib/modules | grep -E '^6\.12\.[0-9]+\+deb12-amd64$' | sort -V | tail -n 1)
 suite unit make -s -C tests unit
 suite cli tests/cli/run.sh
+suite fuzz make -s -C tests/fuzz fuzz-short
 suite vm-svm tests/vm/run-svm.sh
 suite vm-nested tests/vm/nested.sh
 suite vm-vmx tests/vm/run-vmx.sh
