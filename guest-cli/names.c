@@ -3,7 +3,6 @@
  * Parsing an exit reason given by number or by name against the shared
  * reason tables of module/reasons.c.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +21,9 @@ static bool parse_number(const char *s, uint32_t *nr)
 		base = 16;
 		s += 2;
 	}
-	if (!isxdigit((unsigned char)s[0]))
+	/* Digits only: strtoull alone would take "0x0x12", " 12" or "-1". */
+	if (!s[0] ||
+	    s[strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789")])
 		return false;
 	errno = 0;
 	v = strtoull(s, &end, base);

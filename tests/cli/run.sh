@@ -232,7 +232,7 @@ ec --replay="$fx/svm.raw" 0x401 0x002 -o nr,count,handled
 	[ "$(col 3)" = "no yes" ]
 ok $? "SVM: the handled bitmap of each reason's block (0x108, 0x100)"
 
-for arg in NO_SUCH_REASON 35 86 0x1000 -- -1 SVM_EXIT_NPF '48 '; do
+for arg in NO_SUCH_REASON 35 86 0x1000 -- -1 SVM_EXIT_NPF '48 ' ' 10' 0x0x0a 0x; do
 	[ "$arg" = -- ] && continue
 	ec --replay="$fx/vmx.raw" -- "$arg"
 	[ "$rc" -eq 2 ] && [ ! -s "$tmp/out" ] &&
