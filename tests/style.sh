@@ -31,7 +31,7 @@ checkpatch() {
 }
 
 userspace_sources() {
-	ls guest-cli/*.c tests/unit/*.c tests/cli/*.c tests/vm/*.c 2>/dev/null
+	ls guest-cli/*.c tests/unit/*.c tests/cli/*.c tests/fuzz/*.c tests/vm/*.c 2>/dev/null
 }
 
 tidy() {
