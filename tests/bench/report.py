@@ -3,7 +3,7 @@
 """Turn make bench's RESULT lines into the table the README quotes.
 
 Input lines: "<isa> <run> <round> <config> <kind> <vcpus> <ns>..." (one ns
-per vCPU), "<isa> <run> ERROR ...", "# <isa> kernel ...".
+per vCPU), "<isa> <run> ERROR ...", "# <isa> <run> kernel ...".
 """
 import statistics
 import sys
@@ -26,7 +26,7 @@ def load(path):
         for line in f:
             w = line.split()
             if line.startswith("# "):
-                kernels[w[1]] = " ".join(w[3:])
+                kernels[(w[1], w[2])] = " ".join(w[4:])
             elif len(w) > 2 and w[2] == "ERROR":
                 errors.append(line.strip())
             elif len(w) >= 7:
@@ -44,10 +44,11 @@ def cell(values, base):
     return f"{min(values):.0f} / {med:.0f}{ratio}"
 
 
-def table(data, isa, run):
+def table(data, kernels, isa, run):
     kinds = [("cpuid", 1, "CPUID exit"), ("io", 1, "OUT exit (to user space)"),
              ("cpuid", 2, "CPUID exit, 2 vCPUs (per vCPU)")]
     kinds = [k for k in kinds if data.get((isa, run, "a", k[0], k[1]))]
+    print(f"run {run}: kernel {kernels.get((isa, run), '?')}\n")
     print(f"| run {run}: configuration | "
           + " | ".join(f"{k[2]}: ns min / median (x a)" for k in kinds) + " |")
     print("|---|" + "---|" * len(kinds))
@@ -56,11 +57,13 @@ def table(data, isa, run):
                       data.get((isa, run, "a", kind, n)) if cfg != "a" else None)
                  for kind, n, _ in kinds]
         print(f"| {cfg}: {name} | " + " | ".join(cells) + " |")
-    two = data.get((isa, run, "b", "cpuid", 2))
-    one = data.get((isa, run, "b", "cpuid", 1))
-    if two and one:
-        print(f"\nexitcount, CPUID exit cost per vCPU, 2 vCPUs / 1 vCPU: "
-              f"{statistics.median(two) / statistics.median(one):.3f}")
+    for cfg in ("a", "b"):
+        two = data.get((isa, run, cfg, "cpuid", 2))
+        one = data.get((isa, run, cfg, "cpuid", 1))
+        if two and one:
+            print(f"\n{cfg}: {CONFIGS[cfg]}: CPUID exit cost per vCPU, "
+                  f"2 vCPUs / 1 vCPU: "
+                  f"{statistics.median(two) / statistics.median(one):.3f}")
 
 
 def main():
@@ -69,9 +72,9 @@ def main():
         runs = sorted({k[1] for k in data if k[0] == isa})
         if not runs:
             continue
-        print(f"\n### {PATHS[isa]}, kernel {kernels.get(isa, '?')}\n")
+        print(f"\n### {PATHS[isa]}\n")
         for run in runs:
-            table(data, isa, run)
+            table(data, kernels, isa, run)
             print()
     for e in errors:
         print("ERROR:", e)

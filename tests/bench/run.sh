@@ -13,13 +13,14 @@
 #   BENCH_EXITS   exits per measurement (default 100000)
 #   BENCH_ROUNDS  rounds of every configuration (default 3)
 #   BENCH_ISAS    which paths (default "svm vmx")
-#   BENCH_SVM_RUNS  QEMU boots: 1 and 2 (-icount), smp (default "1 2 smp")
+#   BENCH_SVM_RUNS  QEMU boots: 1, 2 (-icount), smp (default "1 2")
+#   BENCH_VMX_RUNS  Bochs boots: 1 (1 CPU), smp (2 CPUs) (default "1 smp")
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/../vm/lib.sh"
 BENCH=$EC_ROOT/tests/bench
 : "${BENCH_EXITS:=100000}" "${BENCH_ROUNDS:=3}" "${BENCH_ISAS:=svm vmx}"
-: "${BENCH_SVM_RUNS:=1 2 smp}"
+: "${BENCH_SVM_RUNS:=1 2}" "${BENCH_VMX_RUNS:=1 smp}"
 BEGIN="# exitcount-bench: begin"
 END="# exitcount-bench: end"
 
@@ -52,18 +53,17 @@ boot() { # ISA RUN OUT
 		ec_make_initramfs "$1" "$EC_WORK/progs" "$BENCH/bench-host.sh" "$initrd"
 	: >"$e9"
 	ec_log "bench: $1 run $2 ($BENCH_ROUNDS rounds of $BENCH_EXITS exits)"
-	if [ "$2" = smp ]; then
-		qemu "$initrd" "$e9" -accel tcg -smp 2
-	elif [ "$1" = svm ]; then
-		qemu "$initrd" "$e9" -accel tcg -icount shift=0,sleep=off -smp 1
-	else
-		ec_run_bochs "$initrd" "$e9" "$EC_WORK/serial.txt" 7200
-	fi
+	case $1-$2 in
+	svm-smp) qemu "$initrd" "$e9" -accel tcg -smp 2 ;;
+	svm-*) qemu "$initrd" "$e9" -accel tcg -icount shift=0,sleep=off -smp 1 ;;
+	vmx-smp) BOCHS_CPUS=2 ec_run_bochs "$initrd" "$e9" "$EC_WORK/serial.txt" 7200 ;;
+	vmx-*) ec_run_bochs "$initrd" "$e9" "$EC_WORK/serial.txt" 7200 ;;
+	esac
 	ec_e9_extract "$e9" "$BEGIN" "$END" | grep -q "^$END" ||
 		ec_die "$1 run $2: the emulated host did not finish (see KEEP=1)"
 	ec_e9_extract "$e9" "$BEGIN" "$END" |
 		sed -n -e "s/^RESULT /$1 $2 /p" -e "s/^\(ERROR .*\)/$1 $2 \1/p" \
-			-e 's/^# kernel /# '"$1"' kernel /p' >>"$3"
+			-e 's/^# kernel /# '"$1 $2"' kernel /p' >>"$3"
 }
 
 ec_pick_kver
@@ -74,12 +74,9 @@ EC_APPEND="$EC_APPEND bench_rounds=$BENCH_ROUNDS bench_exits=$BENCH_EXITS"
 build
 results=$EC_WORK/results.txt
 for isa in $BENCH_ISAS; do
-	if [ "$isa" = svm ]; then
-		for run in $BENCH_SVM_RUNS; do
-			boot svm "$run" "$results"
-		done
-	else
-		boot "$isa" 1 "$results"
-	fi
+	[ "$isa" = svm ] && runs=$BENCH_SVM_RUNS || runs=$BENCH_VMX_RUNS
+	for run in $runs; do
+		boot "$isa" "$run" "$results"
+	done
 done
 python3 "$BENCH/report.py" "$results"

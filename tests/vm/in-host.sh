@@ -36,11 +36,14 @@ check() { # DESC CMD...: one TAP line for a command's success
 }
 # Run a test program; its exit status is a result of its own (a crash or
 # a bail-out is a failure even if no "not ok" was printed).
+# The time taken (emulated clock) shows where a slow run spends it.
 run() { # TAG PROG ARGS...
 	tag=$1
 	shift
+	t0=$(date +%s)
 	"$@" 2>&1
 	rc=$?
+	echo "# $tag: $(($(date +%s) - t0)) s"
 	if [ $rc = 0 ]; then
 		ok "$tag: exit status 0"
 	else

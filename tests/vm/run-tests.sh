@@ -10,7 +10,7 @@
 # the emulated host never printed its end marker.
 #
 # Environment: see lib.sh (KVER, KEEP=1, EXITCOUNT_KO, TMPDIR, V=1), plus
-#   VM_TIMEOUT   seconds the emulator may run (default 300 QEMU, 900 Bochs)
+#   VM_TIMEOUT   seconds the emulator may run (default 300 QEMU, 1500 Bochs)
 #   CHURN_VMS    VMs kvm_churn creates and destroys (default 1000)
 #   FUZZ_CPUIDS  random CPUIDs of kvm_fuzz (default 100000)
 #   LOAD_CYCLES  rmmod/insmod cycles of kvm_reload (default 50)
@@ -22,7 +22,7 @@ set -u
 ISA=${1:-}
 case $ISA in
 svm) EMU=QEMU; : "${VM_TIMEOUT:=300}" ;;
-vmx) EMU=Bochs; : "${VM_TIMEOUT:=900}" ;;
+vmx) EMU=Bochs; : "${VM_TIMEOUT:=1500}" ;;
 *) ec_die "usage: $0 svm|vmx" ;;
 esac
 
