@@ -12,6 +12,8 @@
 # make fuzz          fuzz the protocol encoder and the CLI's parsers,
 #                    FUZZ_SECONDS (60) per target (libFuzzer, clang)
 # make style         checkpatch and clang-tidy on our sources
+# make compile-matrix  build the module against other kernels' headers
+#                    (tests/compile-matrix.sh; root, downloads; not in check)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -57,9 +59,13 @@ fuzz:
 style:
 	tests/style.sh
 
+compile-matrix:
+	tests/compile-matrix.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C guest-cli clean
 	$(MAKE) -C tests clean
 
-.PHONY: all module modules_install cli install unit check check-long demo bench fuzz style clean
+.PHONY: all module modules_install cli install unit check check-long demo bench fuzz style \
+	compile-matrix clean

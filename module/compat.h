@@ -8,8 +8,20 @@
 
 #include <linux/version.h>
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "exitcount supports Linux 6.1 and later: kvm_exit's tracepoint changed its arguments in 6.1"
+/*
+ * Supported: 6.1 up to 6.17. dkms.conf's BUILD_EXCLUSIVE_KERNEL says the
+ * same; tests/compile-matrix.sh checks both against real kernel trees.
+ * - Older kernels would compile after a few renames, but not work: in
+ *   5.15 kvm:kvm_exit passes the exit reason before the vCPU,
+ *   get_exit_info() does not return the reason, kvm_x86_ops has no name.
+ * - 6.18 exports kvm_get_running_vcpu(), which the emulated-CPUID hook
+ *   needs, to kvm-amd and kvm-intel only (EXPORT_SYMBOL_FOR_KVM_INTERNAL):
+ *   modpost rejects the module.
+ */
+#define EC_KERNEL_MIN	KERNEL_VERSION(6, 1, 0)
+#define EC_KERNEL_END	KERNEL_VERSION(6, 18, 0)
+#if LINUX_VERSION_CODE < EC_KERNEL_MIN || LINUX_VERSION_CODE >= EC_KERNEL_END
+#error "exitcount supports Linux 6.1 to 6.17 only (README: Compatibility)"
 #endif
 
 /*
@@ -43,16 +55,23 @@
 /*
  * With X86_KERNEL_IBT an indirect call must land on ENDBR64, but a kprobe
  * reports the address just past it. Step back over it so a function
- * found through a kprobe can be called.
+ * found through a kprobe can be called. 6.15 ("x86/ibt: Clean up
+ * is_endbr()") made is_endbr() take an address, out of line and not
+ * exported; __is_endbr() is the old inline test of an instruction.
  */
 #ifdef CONFIG_X86_KERNEL_IBT
 #include <asm/ibt.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define ec_is_endbr(insn)	__is_endbr(insn)
+#else
+#define ec_is_endbr(insn)	is_endbr(insn)
+#endif
 static inline void *ec_callable(void *addr)
 {
 	u32 insn = *(u32 *)((unsigned long)addr - ENDBR_INSN_SIZE);
 
-	return is_endbr(insn) ? (void *)((unsigned long)addr -
-					 ENDBR_INSN_SIZE) : addr;
+	return ec_is_endbr(insn) ? (void *)((unsigned long)addr -
+					    ENDBR_INSN_SIZE) : addr;
 }
 #else
 static inline void *ec_callable(void *addr)
