@@ -140,6 +140,7 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 
 	if (!v)
 		return NULL;
+	ec_kvm_check_reason(vcpu);
 	v->vcpu = vcpu;
 	write_seqlock_irqsave(&ec_lock, flags);
 	v->vm = vm_get(vcpu->kvm);

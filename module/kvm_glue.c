@@ -7,8 +7,10 @@
 
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <asm/hypervisor.h>
 #include "compat.h"
 #include "kvm_glue.h"
+#include "params.h"
 
 struct ec_kvm ec_kvm;
 
@@ -101,6 +103,52 @@ static int detect_isa(void)
 	return -ENODEV;
 }
 
+/*
+ * Under Hyper-V, kvm_intel may keep the VMCS in memory ("enlightened
+ * VMCS"), where VMREAD does not see it.
+ */
+static enum ec_reason_src reason_src(void)
+{
+	if (!ec_direct_reason)
+		return EC_REASON_OPS;
+	if (ec_kvm.table->isa == EC_ISA_SVM)
+		return EC_REASON_VMCB;
+	if (hypervisor_is_type(X86_HYPER_MS_HYPERV))
+		return EC_REASON_OPS;
+	return EC_REASON_VMREAD;
+}
+
+static bool svm_vmcb_agrees(struct kvm_vcpu *vcpu,
+			    const struct ec_exit_info *x)
+{
+	const struct vmcb *vmcb = ec_svm_vmcb(vcpu);
+
+	return virt_addr_valid(vmcb) &&
+	       vmcb->control.exit_code == x->reason &&
+	       vmcb->control.exit_info_1 == x->info1 &&
+	       vmcb->control.exit_info_2 == x->info2 &&
+	       vmcb->control.exit_int_info == x->intr_info;
+}
+
+void ec_kvm_check_reason(struct kvm_vcpu *vcpu)
+{
+	enum ec_reason_src src = READ_ONCE(ec_kvm.reason_src);
+	struct ec_exit_info x;
+	bool ok;
+
+	if (src == EC_REASON_OPS)
+		return;
+	ec_kvm_exit_info(vcpu, &x);
+	if (src == EC_REASON_VMREAD)
+		ok = ec_vmread_exit_reason() == x.reason;
+	else
+		ok = svm_vmcb_agrees(vcpu, &x);
+	if (ok)
+		return;
+	WRITE_ONCE(ec_kvm.reason_src, EC_REASON_OPS);
+	pr_warn("exit reason read directly differs from KVM's get_exit_info(): using it\n");
+}
+
 int ec_kvm_init(void)
 {
 	const char *sym;
@@ -117,6 +165,7 @@ int ec_kvm_init(void)
 	if (ret)
 		return ret;
 	ec_kvm.cpuid_slot = ec_slot(ec_kvm.table, ec_kvm.table->cpuid_nr);
+	ec_kvm.reason_src = reason_src();
 	ec_kvm.reason_mask = ec_kvm.table->isa == EC_ISA_VMX ? 0xffff : ~0u;
 	/* Both tables map their first range, from 0, one to one. */
 	if (!ec_kvm.table->ranges[0].first && !ec_kvm.table->ranges[0].slot)

@@ -7,6 +7,8 @@
 #define EXITCOUNT_KVM_GLUE_H
 
 #include <linux/kvm_host.h>
+#include <asm/svm.h>
+#include <asm/vmx.h>
 #include <exitcount/reasons.h>
 
 /* What get_exit_info reports, written in place: no stack buffer per exit. */
@@ -18,8 +20,21 @@ struct ec_exit_info {
 	u64 info2;
 };
 
+/*
+ * Where the exit path reads the exit reason. KVM's get_exit_info() is
+ * always right, but it costs an indirect call and, on VMX, VMREADs of the
+ * exit qualification and interrupt info that KVM itself often never
+ * needs. The reason alone is one VMREAD on VMX, one load on SVM.
+ */
+enum ec_reason_src {
+	EC_REASON_OPS,		/* kvm_x86_ops.get_exit_info() */
+	EC_REASON_VMREAD,	/* VMX: VMREAD of VM_EXIT_REASON */
+	EC_REASON_VMCB,		/* SVM: the current VMCB's exit code */
+};
+
 struct ec_kvm {
 	const struct ec_isa_table *table;
+	enum ec_reason_src reason_src;
 	unsigned int cpuid_slot;
 	/* VMX: a failed VM entry (bit 31) counts under its basic reason. */
 	u32 reason_mask;
@@ -40,15 +55,56 @@ unsigned long ec_lookup(const char *name);
 
 int ec_kvm_init(void);
 
+/* At a vCPU's first exit: can the exit path read its reason directly? */
+void ec_kvm_check_reason(struct kvm_vcpu *vcpu);
+
+/*
+ * struct vcpu_svm, private to kvm_amd, starts with the vCPU and then the
+ * pointer to the current VMCB (6.1 to 6.18 alike); ec_kvm_check_reason()
+ * confirms it for every vCPU before the exit path relies on it.
+ */
+static __always_inline struct vmcb *ec_svm_vmcb(struct kvm_vcpu *vcpu)
+{
+	return *(struct vmcb **)(vcpu + 1);
+}
+
+/* KVM has just read it too: the vCPU's VMCS is current on this CPU. */
+static __always_inline u32 ec_vmread_exit_reason(void)
+{
+	unsigned long reason;
+
+	asm volatile("vmread %1, %0"
+		     : "=r" (reason)
+		     : "r" ((unsigned long)VM_EXIT_REASON)
+		     : "cc");
+	return reason;
+}
+
+static __always_inline void ec_kvm_exit_info(struct kvm_vcpu *vcpu,
+					     struct ec_exit_info *x)
+{
+	ec_kvm.ops->get_exit_info(vcpu, &x->reason, &x->info1, &x->info2,
+				  &x->intr_info, &x->error_code);
+}
+
 /* Slot of the exit @vcpu just took, as kvm:kvm_exit reports it. */
-static inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
-					    struct ec_exit_info *x)
+static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
+						     struct ec_exit_info *x)
 {
 	u32 reason;
 
-	ec_kvm.ops->get_exit_info(vcpu, &x->reason, &x->info1, &x->info2,
-				  &x->intr_info, &x->error_code);
-	reason = x->reason & ec_kvm.reason_mask;
+	switch (READ_ONCE(ec_kvm.reason_src)) {
+	case EC_REASON_VMREAD:
+		reason = ec_vmread_exit_reason();
+		break;
+	case EC_REASON_VMCB:
+		reason = ec_svm_vmcb(vcpu)->control.exit_code;
+		break;
+	default:
+		ec_kvm_exit_info(vcpu, x);
+		reason = x->reason;
+	}
+	reason &= ec_kvm.reason_mask;
 	if (likely(reason < ec_kvm.identity_end))
 		return reason;
 	return ec_slot(ec_kvm.table, reason);

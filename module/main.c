@@ -16,6 +16,7 @@
 bool ec_scope_host;
 bool ec_guest_query = true;
 char *ec_destroy_hook = "kvm_arch_destroy_vm";
+bool ec_direct_reason = true;
 
 static int scope_set(const char *val, const struct kernel_param *kp)
 {
@@ -56,6 +57,9 @@ MODULE_PARM_DESC(guest_query, "1 (default): answer the exitcount CPUID leaves; 0
 
 module_param_named(destroy_hook, ec_destroy_hook, charp, 0444);
 MODULE_PARM_DESC(destroy_hook, "for testing only: the KVM function hooked to learn of VM teardown");
+
+module_param_named(direct_reason, ec_direct_reason, bool, 0444);
+MODULE_PARM_DESC(direct_reason, "for testing only: 0 reads every exit reason through KVM's get_exit_info()");
 
 static int __init exitcount_init(void)
 {

@@ -3,9 +3,9 @@
 # Runs as /test.sh inside the emulated host (busybox sh, as root), its
 # output copied to I/O port 0xE9: loads the stock KVM modules and
 # exitcount.ko, runs the VM tests with the module's defaults, unloaded,
-# with guest_query=0 and with scope=host, checks the kernel log, then the
-# reliability tests that load modules themselves: bad parameters, and
-# loading in the wrong order. Prints TAP lines (numbered per test program;
+# with guest_query=0, direct_reason=0 and scope=host, checks the kernel
+# log, then the reliability tests that load modules themselves: bad
+# parameters, and loading in the wrong order. Prints TAP lines (numbered per test program;
 # the host renumbers them) between a begin and an end marker. Files:
 # /modules/kvm.list (KVM modules in insmod order), /modules/exitcount.ko
 # (absent if it did not build), /tests/kvm_* and /tests/hostview_perms (the
@@ -66,7 +66,7 @@ check_nothing_left() { # WHEN
 # One TAP line: the kernel log since the last call has no warning, bug,
 # oops or kprobe failure except lines matching ALLOWED (expected errors);
 # then clear it.
-BAD='WARNING|BUG|Oops|Call Trace|kprobe.*(fail|error|-[0-9])|(fail|error).*kprobe|general protection|RIP:|refcount_t|list_(add|del) corruption|use-after-free|KASAN|missed [0-9]+ guest quer'
+BAD='WARNING|BUG|Oops|Call Trace|kprobe.*(fail|error|-[0-9])|(fail|error).*kprobe|general protection|RIP:|refcount_t|list_(add|del) corruption|use-after-free|KASAN|missed [0-9]+ guest quer|read directly differs'
 dmesg_check() { # DESC [ALLOWED]
 	bad=$(dmesg | grep -E "$BAD" | grep -v -E "${2:-^\$}")
 	check "dmesg $1: no WARNING, BUG, Oops, kprobe failure, Call Trace, missed query" \
@@ -174,6 +174,13 @@ gq=$(cat /sys/module/exitcount/parameters/guest_query 2>/dev/null)
 check "guest_query parameter reads 0 or N (got: $gq)" test "$gq" = 0 -o "$gq" = N
 run "kvm_protocol[guest_query=0]" $T/kvm_protocol --expect=absent --tag="kvm_protocol[guest_query=0]" \
 	--ref=/tmp/untouched.unloaded
+unload
+
+# --- direct_reason=0: every reason through KVM's get_exit_info(), the
+# way the module falls back to if its direct read ever disagrees
+load direct_reason=0
+run "kvm_exits[direct_reason=0]" $T/kvm_exits
+run "kvm_concurrent[direct_reason=0]" $T/kvm_concurrent --vms=1 --vcpus=2
 unload
 
 # --- scope=host
