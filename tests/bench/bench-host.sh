@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs as /test.sh in the emulated host (busybox sh, root) for make bench:
-# the exit loop under each configuration, the configurations alternating
-# within each round so that drift hits them alike. Prints
+# the exit loops (stock CPUID, OUT, exitcount query) under each
+# configuration, the configurations alternating within each round so
+# that drift hits them alike. Prints
 #   RESULT <round> <config> <kind> <vcpus> <ns per exit of each vCPU>
 # between a begin and an end marker, to port 0xE9.
 #   a  no module            b  exitcount (defaults)
@@ -49,6 +50,7 @@ while [ $r -le "$ROUNDS" ]; do
 		setup $c || echo "ERROR $r $c setup failed"
 		measure $r $c cpuid 1
 		measure $r $c io 1
+		measure $r $c query 1
 		[ "$(grep -c ^processor /proc/cpuinfo)" -ge 2 ] &&
 			measure $r $c cpuid 2
 		teardown $c

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The benchmark's guest: N vCPUs, each running a real-mode loop of M
- * exits, either CPUID of a stock leaf (handled in the kernel) or an OUT to
- * a port (handled here, in user space). Prints the cost per exit of each
+ * exits: CPUID of a stock leaf (handled in the kernel), an OUT to a port
+ * (handled here, in user space), or CPUID of exitcount's 0x4FFFFFFE (a
+ * query; KVM's own answer when exitcount is not loaded). Prints the cost per exit of each
  * vCPU: its thread's CPU time over M. CPU time, not wall time, so that
  * vCPUs sharing an emulated CPU (QEMU's -icount runs them round robin)
  * are each charged only for their own work.
  *
- *   exit_loop cpuid|io VCPUS EXITS
+ *   exit_loop cpuid|io|query VCPUS EXITS
  *   -> "cpuid vcpus=2 exits=100000 ns_per_exit=1234.5 1240.1"
  */
 #include <errno.h>
@@ -55,6 +56,26 @@ static const uint8_t loop_io[] = {
 	0x66, 0x4e,			/* dec esi */
 	0x75, 0xf7,			/* jnz -9 */
 	0xf4,				/* hlt */
+};
+
+static const uint8_t loop_query[] = {
+	0x66, 0xbe, 0, 0, 0, 0,		/* mov esi, imm32 */
+	0x66, 0xb8, 0xfe, 0xff, 0xff, 0x4f, /* mov eax, 0x4ffffffe */
+	0x66, 0x31, 0xc9,		/* xor ecx, ecx: reason 0 */
+	0x0f, 0xa2,			/* cpuid */
+	0x66, 0x4e,			/* dec esi */
+	0x75, 0xf1,			/* jnz -15 */
+	0xf4,				/* hlt */
+};
+
+static const struct loop {
+	const char *name;
+	const uint8_t *code;
+	size_t len;
+} loops[] = {
+	{ "cpuid", loop_cpuid, sizeof(loop_cpuid) },
+	{ "io", loop_io, sizeof(loop_io) },
+	{ "query", loop_query, sizeof(loop_query) },
 };
 
 struct vcpu {
@@ -137,16 +158,18 @@ static int vm_create(int kvm, const uint8_t *code, size_t len, uint32_t n)
 
 int main(int argc, char **argv)
 {
+	const struct loop *l = NULL;
 	struct vcpu v[MAX_VCPUS];
 	int kvm, vm, i, n;
 	uint32_t exits;
-	int io;
 
-	if (argc != 4 || (strcmp(argv[1], "cpuid") && strcmp(argv[1], "io"))) {
-		fprintf(stderr, "usage: %s cpuid|io VCPUS EXITS\n", argv[0]);
+	for (i = 0; argc == 4 && i < (int)(sizeof(loops) / sizeof(loops[0])); i++)
+		if (strcmp(argv[1], loops[i].name) == 0)
+			l = &loops[i];
+	if (!l) {
+		fprintf(stderr, "usage: %s cpuid|io|query VCPUS EXITS\n", argv[0]);
 		return 2;
 	}
-	io = !strcmp(argv[1], "io");
 	n = atoi(argv[2]);
 	exits = (uint32_t)strtoul(argv[3], NULL, 0);
 	if (n < 1 || n > MAX_VCPUS || !exits)
@@ -154,8 +177,7 @@ int main(int argc, char **argv)
 	kvm = open("/dev/kvm", O_RDWR);
 	if (kvm < 0)
 		die("/dev/kvm");
-	vm = io ? vm_create(kvm, loop_io, sizeof(loop_io), exits) :
-		  vm_create(kvm, loop_cpuid, sizeof(loop_cpuid), exits);
+	vm = vm_create(kvm, l->code, l->len, exits);
 	pthread_barrier_init(&start, NULL, n);
 	for (i = 0; i < n; i++) {
 		vcpu_init(kvm, vm, i, &v[i]);

@@ -46,6 +46,7 @@ def cell(values, base):
 
 def table(data, kernels, isa, run):
     kinds = [("cpuid", 1, "CPUID exit"), ("io", 1, "OUT exit (to user space)"),
+             ("query", 1, "CPUID 0x4FFFFFFE (query; a, e: KVM answers)"),
              ("cpuid", 2, "CPUID exit, 2 vCPUs (per vCPU)")]
     kinds = [k for k in kinds if data.get((isa, run, "a", k[0], k[1]))]
     print(f"run {run}: kernel {kernels.get((isa, run), '?')}\n")
