@@ -93,6 +93,7 @@ PY
 # dec: the numbers (decimal or 0x hex) of stdin, in decimal, ascending
 dec() {
 	local x
+	# shellcheck disable=SC2013 # words, not lines: numbers may share a line
 	for x in $(cat); do echo $((x)); done | sort -n | paste -sd' ' -
 }
 
@@ -355,6 +356,7 @@ expect_rc 2 "--raw with --json"
 
 printf 'CPU:\n   0x4ffffffc 0x00: eax=0x00000001 ebx=0x74697865\n' >"$tmp/bad.raw"
 ec --replay="$tmp/bad.raw"
+# shellcheck disable=SC2016 # the backquotes are in the message
 [ "$rc" -eq 1 ] && grep -q 'bad.raw:2: not a `cpuid -r` line' "$tmp/err"
 ok $? "a malformed replay line: exit 1, file and line named"
 ec --replay="$tmp/does-not-exist"

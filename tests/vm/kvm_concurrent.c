@@ -102,13 +102,13 @@ static struct sums sums_of(struct kvm_vm **vms, int from, int to)
 struct query {
 	struct kvm_vm **vms;
 	const struct ec_isa_table *t;
-	int v, from, to, nr_vcpus, nw;
 	pid_t *tids;		/* workers', then one per VM's query thread */
-	struct sums want, got;
-	uint32_t total;
-	uint64_t lo, hi;
-	int err;
 	pthread_t thread;
+	struct sums want, got;
+	uint64_t lo, hi;
+	int v, from, to, nr_vcpus, nw;
+	uint32_t total;
+	int err;
 };
 
 /* Trace events of VMs [from, to): their workers' and query threads'. */
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(hv->bad_lines, 0, "host view: only documented line formats (first other: \"%s\")",
 		 hv->first_bad);
 	CHECK_EQ(hv->lost, 0, "host view: lost 0");
-	CHECK_EQ(hv->objects, hv0->objects + nr_vms * (1 + nr_vcpus),
+	CHECK_EQ(hv->objects, hv0->objects + (long long)nr_vms * (1 + nr_vcpus),
 		 "host view: objects = before + %u VMs + %u vCPUs", nr_vms,
 		 nr_vms * nr_vcpus);
 	hostview_vm_of_pid(hv, getpid(), &n);
@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 		char what[32];
 
 		snprintf(what, sizeof(what), "VM %d", v);
-		err = exit_hist_tasks_read(t, tids + v * (int)nr_vcpus, (int)nr_vcpus, &h);
+		err = exit_hist_tasks_read(t, tids + (size_t)v * nr_vcpus, (int)nr_vcpus, &h);
 		CHECK_EQ(err, 0, "%s: read the kvm:kvm_exit histogram", what);
 		CHECK(h.by_slot[ec_slot(t, nr_cpuid)] == s.cpuid &&
 		      h.by_slot[ec_slot(t, nr_hlt)] == s.hlt &&

@@ -171,11 +171,13 @@ static void check_exits_and_deltas(const struct ec_isa_table *t)
 static void check_cycles(const struct ec_isa_table *t)
 {
 	const char *names[3] = { "CPUID", "HLT", io_reason_name(t) };
-	uint64_t sum_exits = 0, sum_cycles = 0, cyc, total_cycles;
+	uint64_t sum_exits = 0, sum_cycles = 0, total_cycles;
 	uint32_t r[EC_NR_REGS];
 	int i;
 
 	for (i = 0; i < 3; i++) {
+		uint64_t cyc;
+
 		guest_cpuid(vcpu, EC_LEAF_DETAIL, reason_nr(t, names[i]), r, NULL);
 		cyc = ec_u64(r[EC_EBX], r[EC_ECX]);
 		CHECK(r[EC_EAX] == 0 && r[EC_EDX] == EC_STATUS_OK && cyc > 0,

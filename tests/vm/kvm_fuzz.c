@@ -159,7 +159,7 @@ static void check_reason(const struct cpuid_entry *e, uint32_t j, struct bounds 
 {
 	bool count = e->leaf == EC_LEAF_COUNT;
 	unsigned int slot = ec_slot(t, e->subleaf);
-	uint64_t lo, hi, n, cyc;
+	uint64_t lo, hi, cyc;
 
 	if (slot == ec_other_slot(t) || !t->names[slot]) {
 		tried[K_UNDEF]++;
@@ -180,8 +180,9 @@ static void check_reason(const struct cpuid_entry *e, uint32_t j, struct bounds 
 	else if (slot == hlt_slot)
 		lo = hi = b->hlt0;
 	if (count) {
+		uint64_t n = e->out[EC_EAX];
+
 		tried[K_COUNT]++;
-		n = e->out[EC_EAX];
 		if (e->out[EC_EBX] || e->out[EC_ECX] || e->out[EC_EDX] ||
 		    n < (uint32_t)lo || n > (uint32_t)hi) {
 			char why[96];
@@ -369,14 +370,19 @@ static int run_absent(struct kvm_vm *vm, const char *path)
 
 	TEST_ASSERT(s, "malloc");
 	CHECK(f, "read %s", path);
-	if (!f)
+	if (!f) {
+		free(s);
 		return 0;
+	}
 	while (fscanf(f, "%x %x %x %x %x %x %d", &s[n].e.leaf, &s[n].e.subleaf, &s[n].e.out[0],
 		      &s[n].e.out[1], &s[n].e.out[2], &s[n].e.out[3], &s[n].protocol) == 7) {
 		if (++n == cap) {
+			struct sample *more;
+
 			cap *= 2;
-			s = realloc(s, cap * sizeof(*s));
-			TEST_ASSERT(s, "realloc");
+			more = realloc(s, cap * sizeof(*s));
+			TEST_ASSERT(more, "realloc");
+			s = more;
 		}
 	}
 	fclose(f);
@@ -387,7 +393,10 @@ static int run_absent(struct kvm_vm *vm, const char *path)
 
 	/* in chunks of BATCH: each (leaf, subleaf), then 0x4FFFFFF0 at it */
 	for (i = 0; i < n; i += BATCH / 2) {
-		unsigned long m = n - i < BATCH / 2 ? n - i : BATCH / 2, j;
+		unsigned long m = n - i, j;
+
+		if (m > BATCH / 2)
+			m = BATCH / 2;
 
 		for (j = 0; j < m; j++) {
 			tab[2 * j] = (struct cpuid_entry){ .leaf = s[i + j].e.leaf, .subleaf = s[i + j].e.subleaf };
@@ -398,7 +407,7 @@ static int run_absent(struct kvm_vm *vm, const char *path)
 			const struct sample *x = &s[i + j];
 			const struct cpuid_entry *now = &tab[2 * j], *ref = &tab[2 * j + 1];
 
-			if (memcmp(now->out, ref->out, sizeof(now->out)) && bad_proto++ < 4)
+			if (memcmp(now->out, ref->out, sizeof(now->out)) != 0 && bad_proto++ < 4)
 				tap_diag("0x%08X/0x%08x: %08x %08x %08x %08x, KVM's (0x4FFFFFF0): %08x %08x %08x %08x",
 					 x->e.leaf, x->e.subleaf, now->out[0], now->out[1],
 					 now->out[2], now->out[3], ref->out[0], ref->out[1],
@@ -465,7 +474,7 @@ int main(int argc, char **argv)
 	cpuid_slot = ec_slot(t, reason_nr(t, "CPUID"));
 	hlt_slot = ec_slot(t, reason_nr(t, "HLT"));
 	/* before the VM: its every exit is then an event of the trigger */
-	if (strcmp(expect, "absent"))
+	if (strcmp(expect, "absent") != 0)
 		CHECK_EQ(exit_hist_tasks_start(), 0, "hist trigger on kvm:kvm_exit keyed by thread");
 	vm = vm_create();
 	if (!strcmp(expect, "absent")) {

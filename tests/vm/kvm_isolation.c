@@ -172,7 +172,7 @@ static void check_reason(const struct cpuid_entry *e, uint32_t j, const struct b
 	enum kind k = count ? K_COUNT : K_DETAIL;
 	unsigned int slot = ec_slot(t, e->subleaf);
 	unsigned int cpuid_slot = ec_slot(t, reason_nr(t, "CPUID"));
-	uint64_t lo, hi, n;
+	uint64_t lo, hi;
 
 	if (slot == ec_other_slot(t) || !t->names[slot]) {
 		if (!regs_are(e, 0, 0, 0, EC_STATUS_UNDEFINED))
@@ -189,7 +189,8 @@ static void check_reason(const struct cpuid_entry *e, uint32_t j, const struct b
 	if (slot == cpuid_slot)
 		lo = hi = b->cpuid0 + j + 1;	/* this very CPUID included */
 	if (count) {
-		n = e->out[EC_EAX];
+		uint64_t n = e->out[EC_EAX];
+
 		if (e->out[EC_EBX] || e->out[EC_ECX] || e->out[EC_EDX])
 			bad_entry(k, e, "EBX, ECX, EDX must be 0");
 		if (n < (uint32_t)lo || n > (uint32_t)hi) {
@@ -285,7 +286,7 @@ static void check_sweep(const struct bounds *b, uint32_t tsc_khz)
 				const struct cpuid_entry *ref =
 					&sweep[stock_ref[e->subleaf >= EC_INFO_ACTIVE]];
 
-				if (memcmp(e->out, ref->out, sizeof(e->out)))
+				if (memcmp(e->out, ref->out, sizeof(e->out)) != 0)
 					bad_entry(K_STOCK, e, "differs from leaf 0x4FFFFFF0, same subleaf");
 			}
 			break;
@@ -338,7 +339,6 @@ int main(void)
 	pid_t a_tid = thread_id();
 	char when[64];
 	int i, n, bad_lines;
-	unsigned int m;
 
 	tap_init("kvm_isolation");
 	TEST_ASSERT(hv, "calloc");
@@ -371,7 +371,8 @@ int main(void)
 	while (atomic_load(&vb.mixes) < 2)
 		usleep(1000);
 	for (i = 0; i < SWEEPS_WHILE_B_RUNS; i++) {
-		m = atomic_load(&vb.mixes);
+		unsigned int m = atomic_load(&vb.mixes);
+
 		snprintf(when, sizeof(when), "sweep %d, B running", i + 1);
 		run_sweep(a, a_tid, &h, &b, when, tsc_khz);
 		/* let B exit more between sweeps */
@@ -411,5 +412,13 @@ int main(void)
 	vm_destroy(vb.vm);
 	vm_destroy(a);
 	CHECK_EQ(exit_hist_tasks_stop(), 0, "remove the hist trigger");
+	free(ex);
+	free(cy);
+	free(hb.by_slot);
+	free(h.by_slot);
+	free(b.hi);
+	free(b.lo);
+	free(hv);
+	free(handled);
 	return tap_finish();
 }

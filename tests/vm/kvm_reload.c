@@ -311,12 +311,12 @@ int main(int argc, char **argv)
 	struct tally t_rmmod = { 0 }, t_insmod = { 0 }, t_runs = { 0 }, t_absent = { 0 },
 		     t_present = { 0 }, t_count = { 0 }, t_hv = { 0 };
 	const struct ec_isa_table *t;
-	struct hostview *hv = calloc(1, sizeof(*hv));
+	struct hostview *hv;
 	struct round_log l = { 0 };
 	bool ok;
 	uint32_t first_rounds, last_rounds, max_after = 0;
 	double t_unload = 0, t_load = 0;
-	int fd, status, i, err;
+	int fd, status, i;
 	void *mem;
 	pid_t pid;
 
@@ -335,6 +335,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	hv = calloc(1, sizeof(*hv));
 	tap_init("kvm_reload");
 	errno = EINVAL;
 	TEST_ASSERT(ko && hv, "--ko=PATH");
@@ -371,6 +372,7 @@ int main(int argc, char **argv)
 		long long hvc, y0, y1;
 		struct round_log before = { 0 }, after = { 0 }, out = { 0 };
 		double t0;
+		int err;
 
 		/*
 		 * loaded: let the count grow well past what a reload starts at

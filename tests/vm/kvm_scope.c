@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	snprintf(tag, sizeof(tag), "kvm_scope[%s]", expect);
 	tap_init(tag);
 	host = !strcmp(expect, "host");
-	if (!host && strcmp(expect, "vm")) {
+	if (!host && strcmp(expect, "vm") != 0) {
 		errno = EINVAL;
 		TEST_ASSERT(0, "--expect=%s", expect);
 	}
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 				continue;
 			for (j = 0; j < hv->vms[i].s.nr_reasons; j++)
 				if (hv->vms[i].s.reasons[j].nr == nr &&
-				    strcmp(hv->vms[i].s.reasons[j].name, "other"))
+				    strcmp(hv->vms[i].s.reasons[j].name, "other") != 0)
 					got[k] = hv->vms[i].s.reasons[j].exits;
 			k++;
 		}

@@ -116,7 +116,14 @@ void tap_fatal(const char *file, int line, const char *expr, int err,
 
 /* ------------------------------------------------------------ the VM */
 
-extern const uint8_t __start_guest_code[], __stop_guest_code[];
+/*
+ * The bounds of the section guest_code, which the linker provides as
+ * __start_guest_code and __stop_guest_code (its name being a C identifier).
+ * Those names are reserved in C, hence the asm labels; and the two are not
+ * one C object, hence the arithmetic on addresses rather than pointers.
+ */
+extern const uint8_t guest_code_start[] __asm__("__start_guest_code");
+extern const uint8_t guest_code_end[] __asm__("__stop_guest_code");
 
 /* in: EAX leaf, ECX subleaf; out: EAX, EBX, ECX, EDX. */
 DEFINE_GUEST_FN(guest_cpuid_fn,
@@ -182,7 +189,7 @@ _Static_assert(GUEST_PORT == 0x4ec, "guest_exit_mix_fn hard-codes GUEST_PORT");
 
 static uint64_t guest_gpa(const uint8_t *p)
 {
-	return GUEST_CODE_GPA + (uint64_t)(p - __start_guest_code);
+	return GUEST_CODE_GPA + (uint64_t)((uintptr_t)p - (uintptr_t)guest_code_start);
 }
 
 static void set_flat_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
@@ -259,7 +266,8 @@ static struct kvm_vcpu *vcpu_add(struct kvm_vm *vm, unsigned int id)
 struct kvm_vm *vm_create_opts(const struct vm_opts *opts)
 {
 	struct kvm_userspace_memory_region region;
-	size_t code_size = (size_t)(__stop_guest_code - __start_guest_code);
+	size_t code_size = (size_t)((uintptr_t)guest_code_end -
+				    (uintptr_t)guest_code_start);
 	unsigned int i, nr_vcpus = opts->nr_vcpus ? opts->nr_vcpus : 1;
 	struct kvm_vm *vm;
 	int r;
@@ -292,7 +300,7 @@ struct kvm_vm *vm_create_opts(const struct vm_opts *opts)
 		    GUEST_CODE_GPA + code_size <=
 		    GUEST_STACK_TOP - VM_MAX_VCPUS * GUEST_STACK_SIZE,
 		    "guest code size %zu", code_size);
-	memcpy(vm->mem + GUEST_CODE_GPA, __start_guest_code, code_size);
+	memcpy(vm->mem + GUEST_CODE_GPA, guest_code_start, code_size);
 	region = (struct kvm_userspace_memory_region){
 		.slot = 0,
 		.guest_phys_addr = 0,
@@ -704,8 +712,8 @@ int hv_set_by_slot(const struct ec_isa_table *t, const struct hv_set *s,
 			/* a gap inside a range: no name in the table */
 			slot = ec_slot(t, r->nr);
 			if (slot == ec_other_slot(t) ||
-			    (t->names[slot] ? strcmp(t->names[slot], r->name) :
-			     strcmp("undefined", r->name))) {
+			    strcmp(t->names[slot] ? t->names[slot] : "undefined",
+				   r->name) != 0) {
 				tap_diag("host view line: reason %u %s: not the %s table's name",
 					 r->nr, r->name, t->isa_name);
 				bad++;
@@ -748,7 +756,7 @@ int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad)
 		}
 		slot = ec_slot(t, nr);
 		if (slot == ec_other_slot(t) || !t->names[slot] ||
-		    strcmp(t->names[slot], name) || by_slot[slot] != -1) {
+		    strcmp(t->names[slot], name) != 0 || by_slot[slot] != -1) {
 			tap_diag("handled: line \"%s\" is not a defined %s reason, or repeats one",
 				 line, t->isa_name);
 			(*bad)++;

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash # busybox ash; dash is shellcheck's nearest
 #
 # /init of the Linux guest in nested.sh: what a user would type. Its
 # console is the emulated host's log of this guest. ecmode=loaded runs

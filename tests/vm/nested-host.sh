@@ -1,5 +1,6 @@
 #!/bin/busybox sh
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash # busybox ash; dash is shellcheck's nearest
 #
 # /init of the emulated host in nested.sh. Loads KVM and exitcount with
 # modprobe, boots a Linux guest under QEMU + KVM that runs the CLI, reads

@@ -17,6 +17,7 @@
 # Environment: as lib.sh (KVER, KEEP=1, TMPDIR, V=1), VM_TIMEOUT (s).
 set -u
 
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 DEMO=0

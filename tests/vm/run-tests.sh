@@ -17,6 +17,7 @@
 #   BOCHS_CPUS   CPUs of the Bochs machine (default 1)
 set -u
 
+# shellcheck source-path=SCRIPTDIR
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ISA=${1:-}
