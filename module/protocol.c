@@ -6,15 +6,6 @@
  */
 #include <exitcount/protocol.h>
 
-static void set_regs(uint32_t regs[EC_NR_REGS], uint32_t a, uint32_t b,
-		     uint32_t c, uint32_t d)
-{
-	regs[EC_EAX] = a;
-	regs[EC_EBX] = b;
-	regs[EC_ECX] = c;
-	regs[EC_EDX] = d;
-}
-
 /* Bit set for reason @nr: defined, and handled (or, @active, exited). */
 static bool reason_bit(const struct ec_source *src, uint32_t nr, bool active)
 {
@@ -41,7 +32,7 @@ static bool answer_bitmap(const struct ec_source *src, uint32_t subleaf,
 
 	if (k > src->table->max_nr / EC_BITMAP_REASONS)
 		return false;
-	set_regs(regs, 0, 0, 0, 0);
+	ec_set_regs(regs, 0, 0, 0, 0);
 	for (i = 0; i < EC_BITMAP_REASONS; i++)
 		if (reason_bit(src, first + i, active))
 			regs[i / 32] |= 1u << (i % 32);
@@ -55,16 +46,16 @@ static bool answer_info(const struct ec_source *src, uint32_t subleaf,
 
 	switch (subleaf) {
 	case EC_INFO_SIGNATURE:
-		set_regs(regs, EC_ABI_VERSION, EC_SIGNATURE_EBX,
+		ec_set_regs(regs, EC_ABI_VERSION, EC_SIGNATURE_EBX,
 			 EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
 		return true;
 	case EC_INFO_HOST:
-		set_regs(regs, src->table->isa, src->scope, src->tsc_khz,
+		ec_set_regs(regs, src->table->isa, src->scope, src->tsc_khz,
 			 src->table->max_nr);
 		return true;
 	case EC_INFO_TOTAL_HI:
 		src->read(src, EC_SLOT_TOTAL, &total);
-		set_regs(regs, (uint32_t)(total.count >> 32), 0, 0, 0);
+		ec_set_regs(regs, (uint32_t)(total.count >> 32), 0, 0, 0);
 		return true;
 	}
 	if (subleaf >= EC_INFO_HANDLED && subleaf < EC_INFO_ACTIVE + 0x100u)
@@ -81,18 +72,18 @@ static void answer_reason(const struct ec_source *src, uint32_t leaf,
 	struct ec_stats s;
 
 	if (slot == ec_other_slot(t) || !t->names[slot]) {
-		set_regs(regs, 0, 0, 0, EC_STATUS_UNDEFINED);
+		ec_set_regs(regs, 0, 0, 0, EC_STATUS_UNDEFINED);
 		return;
 	}
 	if (!ec_slot_handled(src->handled, slot)) {
-		set_regs(regs, 0, 0, 0, 0);
+		ec_set_regs(regs, 0, 0, 0, 0);
 		return;
 	}
 	src->read(src, (int)slot, &s);
 	if (leaf == EC_LEAF_COUNT)
-		set_regs(regs, (uint32_t)s.count, 0, 0, 0);
+		ec_set_regs(regs, (uint32_t)s.count, 0, 0, 0);
 	else
-		set_regs(regs, (uint32_t)(s.count >> 32),
+		ec_set_regs(regs, (uint32_t)(s.count >> 32),
 			 (uint32_t)(s.cycles >> 32), (uint32_t)s.cycles,
 			 EC_STATUS_OK);
 }
@@ -105,7 +96,7 @@ bool ec_proto_answer(const struct ec_source *src, uint32_t leaf,
 	switch (leaf) {
 	case EC_LEAF_TOTAL:
 		src->read(src, EC_SLOT_TOTAL, &total);
-		set_regs(regs, (uint32_t)total.count,
+		ec_set_regs(regs, (uint32_t)total.count,
 			 (uint32_t)(total.cycles >> 32), (uint32_t)total.cycles,
 			 0);
 		return true;

@@ -80,6 +80,16 @@ struct ec_source {
 bool ec_proto_answer(const struct ec_source *src, uint32_t leaf,
 		     uint32_t subleaf, uint32_t regs[EC_NR_REGS]);
 
+/* One answer, as CPUID returns it: EAX, EBX, ECX, EDX. */
+static inline void ec_set_regs(uint32_t regs[EC_NR_REGS], uint32_t a,
+			       uint32_t b, uint32_t c, uint32_t d)
+{
+	regs[EC_EAX] = a;
+	regs[EC_EBX] = b;
+	regs[EC_ECX] = c;
+	regs[EC_EDX] = d;
+}
+
 static inline bool ec_proto_is_leaf(uint32_t leaf)
 {
 	return leaf >= EC_LEAF_INFO && leaf <= EC_LEAF_TOTAL;

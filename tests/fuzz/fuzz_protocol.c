@@ -111,15 +111,6 @@ static void parse(const uint8_t *data, size_t size, struct input *in)
 	in->src.ctx = in;
 }
 
-static void set_regs(uint32_t regs[EC_NR_REGS], uint32_t a, uint32_t b,
-		     uint32_t c, uint32_t d)
-{
-	regs[EC_EAX] = a;
-	regs[EC_EBX] = b;
-	regs[EC_ECX] = c;
-	regs[EC_EDX] = d;
-}
-
 static uint32_t lo32(uint64_t v)
 {
 	return (uint32_t)v;
@@ -153,7 +144,7 @@ static void expect_bitmap(const struct input *in, uint32_t base, uint32_t k,
 {
 	uint32_t i;
 
-	set_regs(want, 0, 0, 0, 0);
+	ec_set_regs(want, 0, 0, 0, 0);
 	for (i = 0; i < EC_BITMAP_REASONS; i++) {
 		uint32_t nr = k * EC_BITMAP_REASONS + i;
 
@@ -169,17 +160,17 @@ static bool expect_info(const struct input *in, uint32_t subleaf,
 	uint32_t base = subleaf & ~0xffu, k = subleaf & 0xffu;
 
 	if (subleaf == EC_INFO_SIGNATURE) {
-		set_regs(want, EC_ABI_VERSION, EC_SIGNATURE_EBX,
+		ec_set_regs(want, EC_ABI_VERSION, EC_SIGNATURE_EBX,
 			 EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
 		return true;
 	}
 	if (subleaf == EC_INFO_HOST) {
-		set_regs(want, (uint32_t)in->table->isa, in->src.scope,
+		ec_set_regs(want, (uint32_t)in->table->isa, in->src.scope,
 			 in->src.tsc_khz, in->table->max_nr);
 		return true;
 	}
 	if (subleaf == EC_INFO_TOTAL_HI) {
-		set_regs(want, hi32(in->total.count), 0, 0, 0);
+		ec_set_regs(want, hi32(in->total.count), 0, 0, 0);
 		return true;
 	}
 	/* k runs to the block of the highest reason; past it: no answer */
@@ -198,24 +189,24 @@ static bool expect(const struct input *in, uint32_t leaf, uint32_t subleaf,
 
 	switch (leaf) {
 	case EC_LEAF_TOTAL:
-		set_regs(want, lo32(in->total.count), hi32(in->total.cycles),
+		ec_set_regs(want, lo32(in->total.count), hi32(in->total.cycles),
 			 lo32(in->total.cycles), 0);
 		return true;
 	case EC_LEAF_COUNT:
 	case EC_LEAF_DETAIL:
 		if (!defined(in, subleaf)) {
-			set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+			ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
 			return true;
 		}
 		if (!handled(in, subleaf)) {
-			set_regs(want, 0, 0, 0, 0);
+			ec_set_regs(want, 0, 0, 0, 0);
 			return true;
 		}
 		s = stats(in, subleaf);
 		if (leaf == EC_LEAF_COUNT)
-			set_regs(want, lo32(s->count), 0, 0, 0);
+			ec_set_regs(want, lo32(s->count), 0, 0, 0);
 		else
-			set_regs(want, hi32(s->count), hi32(s->cycles),
+			ec_set_regs(want, hi32(s->count), hi32(s->cycles),
 				 lo32(s->cycles), EC_STATUS_OK);
 		return true;
 	case EC_LEAF_INFO:

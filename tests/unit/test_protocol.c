@@ -221,18 +221,9 @@ static const uint32_t sentinel[EC_NR_REGS] = {
 	0xa5a5a5a5, 0x5a5a5a5a, 0xdeadbeef, 0xfeedface,
 };
 
-static void set_regs(uint32_t regs[EC_NR_REGS], uint32_t a, uint32_t b,
-		     uint32_t c, uint32_t d)
-{
-	regs[EC_EAX] = a;
-	regs[EC_EBX] = b;
-	regs[EC_ECX] = c;
-	regs[EC_EDX] = d;
-}
-
 static void set_sentinel(uint32_t regs[EC_NR_REGS])
 {
-	set_regs(regs, sentinel[EC_EAX], sentinel[EC_EBX], sentinel[EC_ECX],
+	ec_set_regs(regs, sentinel[EC_EAX], sentinel[EC_EBX], sentinel[EC_ECX],
 		 sentinel[EC_EDX]);
 }
 
@@ -286,13 +277,13 @@ static void expect_reason(const struct isa_case *c, uint32_t leaf,
 	uint64_t count = reason_count(nr), cycles = reason_cycles(nr);
 
 	if (!c->defined(nr))
-		set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+		ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
 	else if (is_unhandled(c, nr))
-		set_regs(want, 0, 0, 0, 0);
+		ec_set_regs(want, 0, 0, 0, 0);
 	else if (leaf == EC_LEAF_COUNT)
-		set_regs(want, (uint32_t)count, 0, 0, 0);
+		ec_set_regs(want, (uint32_t)count, 0, 0, 0);
 	else
-		set_regs(want, (uint32_t)(count >> 32),
+		ec_set_regs(want, (uint32_t)(count >> 32),
 			 (uint32_t)(cycles >> 32), (uint32_t)cycles,
 			 EC_STATUS_OK);
 }

@@ -807,6 +807,19 @@ int exit_hist_stop(pid_t pid)
 	return write_trigger(s);
 }
 
+/* The totals a hist file ends with. */
+static void hist_footer(const char *line, struct exit_hist *h)
+{
+	unsigned long long a;
+
+	if (sscanf(line, " Hits: %llu", &a) == 1)
+		h->hits = a;
+	else if (sscanf(line, " Entries: %llu", &a) == 1)
+		h->entries = (int)a;
+	else if (sscanf(line, " Dropped: %llu", &a) == 1)
+		h->dropped = a;
+}
+
 int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
 {
 	unsigned long long a, b;
@@ -827,12 +840,8 @@ int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
 				h->raw_nr[h->nr_raw] = (uint32_t)a;
 				h->raw_count[h->nr_raw++] = b;
 			}
-		} else if (sscanf(line, " Hits: %llu", &a) == 1) {
-			h->hits = a;
-		} else if (sscanf(line, " Entries: %llu", &a) == 1) {
-			h->entries = (int)a;
-		} else if (sscanf(line, " Dropped: %llu", &a) == 1) {
-			h->dropped = a;
+		} else {
+			hist_footer(line, h);
 		}
 	}
 	fclose(f);
@@ -883,12 +892,8 @@ int exit_hist_tasks_read(const struct ec_isa_table *t, const pid_t *tids,
 			}
 			if (j < HV_MAX_REASONS)
 				h->raw_count[j] += b;
-		} else if (sscanf(line, " Hits: %llu", &a) == 1) {
-			h->hits = a;
-		} else if (sscanf(line, " Entries: %llu", &a) == 1) {
-			h->entries = (int)a;
-		} else if (sscanf(line, " Dropped: %llu", &a) == 1) {
-			h->dropped = a;
+		} else {
+			hist_footer(line, h);
 		}
 	}
 	fclose(f);
