@@ -47,11 +47,11 @@ static bool answer_info(const struct ec_source *src, uint32_t subleaf,
 	switch (subleaf) {
 	case EC_INFO_SIGNATURE:
 		ec_set_regs(regs, EC_ABI_VERSION, EC_SIGNATURE_EBX,
-			 EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
+			    EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
 		return true;
 	case EC_INFO_HOST:
 		ec_set_regs(regs, src->table->isa, src->scope, src->tsc_khz,
-			 src->table->max_nr);
+			    src->table->max_nr);
 		return true;
 	case EC_INFO_TOTAL_HI:
 		src->read(src, EC_SLOT_TOTAL, &total);
@@ -84,8 +84,8 @@ static void answer_reason(const struct ec_source *src, uint32_t leaf,
 		ec_set_regs(regs, (uint32_t)s.count, 0, 0, 0);
 	else
 		ec_set_regs(regs, (uint32_t)(s.count >> 32),
-			 (uint32_t)(s.cycles >> 32), (uint32_t)s.cycles,
-			 EC_STATUS_OK);
+			    (uint32_t)(s.cycles >> 32), (uint32_t)s.cycles,
+			    EC_STATUS_OK);
 }
 
 bool ec_proto_answer(const struct ec_source *src, uint32_t leaf,
@@ -97,8 +97,8 @@ bool ec_proto_answer(const struct ec_source *src, uint32_t leaf,
 	case EC_LEAF_TOTAL:
 		src->read(src, EC_SLOT_TOTAL, &total);
 		ec_set_regs(regs, (uint32_t)total.count,
-			 (uint32_t)(total.cycles >> 32), (uint32_t)total.cycles,
-			 0);
+			    (uint32_t)(total.cycles >> 32), (uint32_t)total.cycles,
+			    0);
 		return true;
 	case EC_LEAF_COUNT:
 	case EC_LEAF_DETAIL:

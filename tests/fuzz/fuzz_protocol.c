@@ -161,12 +161,12 @@ static bool expect_info(const struct input *in, uint32_t subleaf,
 
 	if (subleaf == EC_INFO_SIGNATURE) {
 		ec_set_regs(want, EC_ABI_VERSION, EC_SIGNATURE_EBX,
-			 EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
+			    EC_SIGNATURE_ECX, EC_SIGNATURE_EDX);
 		return true;
 	}
 	if (subleaf == EC_INFO_HOST) {
 		ec_set_regs(want, (uint32_t)in->table->isa, in->src.scope,
-			 in->src.tsc_khz, in->table->max_nr);
+			    in->src.tsc_khz, in->table->max_nr);
 		return true;
 	}
 	if (subleaf == EC_INFO_TOTAL_HI) {
@@ -190,7 +190,7 @@ static bool expect(const struct input *in, uint32_t leaf, uint32_t subleaf,
 	switch (leaf) {
 	case EC_LEAF_TOTAL:
 		ec_set_regs(want, lo32(in->total.count), hi32(in->total.cycles),
-			 lo32(in->total.cycles), 0);
+			    lo32(in->total.cycles), 0);
 		return true;
 	case EC_LEAF_COUNT:
 	case EC_LEAF_DETAIL:
@@ -207,7 +207,7 @@ static bool expect(const struct input *in, uint32_t leaf, uint32_t subleaf,
 			ec_set_regs(want, lo32(s->count), 0, 0, 0);
 		else
 			ec_set_regs(want, hi32(s->count), hi32(s->cycles),
-				 lo32(s->cycles), EC_STATUS_OK);
+				    lo32(s->cycles), EC_STATUS_OK);
 		return true;
 	case EC_LEAF_INFO:
 		return expect_info(in, subleaf, want);

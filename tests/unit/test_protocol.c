@@ -224,7 +224,7 @@ static const uint32_t sentinel[EC_NR_REGS] = {
 static void set_sentinel(uint32_t regs[EC_NR_REGS])
 {
 	ec_set_regs(regs, sentinel[EC_EAX], sentinel[EC_EBX], sentinel[EC_ECX],
-		 sentinel[EC_EDX]);
+		    sentinel[EC_EDX]);
 }
 
 static void check_regs(const struct ec_source *src, uint32_t leaf,
@@ -284,8 +284,8 @@ static void expect_reason(const struct isa_case *c, uint32_t leaf,
 		ec_set_regs(want, (uint32_t)count, 0, 0, 0);
 	else
 		ec_set_regs(want, (uint32_t)(count >> 32),
-			 (uint32_t)(cycles >> 32), (uint32_t)cycles,
-			 EC_STATUS_OK);
+			    (uint32_t)(cycles >> 32), (uint32_t)cycles,
+			    EC_STATUS_OK);
 }
 
 static void check_reason(const struct isa_case *c, uint32_t nr)
