@@ -36,7 +36,7 @@ static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
 	if (v && unlikely(ec_count_entry(v, rdtsc())))
-		ec_query_answer_guest(v->vcpu, &v->query);
+		ec_query_answer_guest(v->vcpu, v->vm, &v->query);
 }
 
 /*

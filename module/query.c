@@ -36,8 +36,8 @@ static void read_for_guest(const struct ec_source *src, int slot,
 	ec_read(src->ctx, slot, out);
 }
 
-/* Our answer to @q for @vcpu in @regs; false: leave KVM's. */
-static bool answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
+/* Our answer to @q from a vCPU of @vm in @regs; false: leave KVM's. */
+static bool answer(struct ec_vm *vm, const struct ec_query *q,
 		   u32 regs[EC_NR_REGS])
 {
 	struct ec_source src = {
@@ -49,15 +49,16 @@ static bool answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
 	};
 
 	if (!ec_scope_host) {
-		src.ctx = ec_vm_of_vcpu(vcpu);
 		/* Unreachable in practice: the CPUID exit created it. */
-		if (!src.ctx)
+		if (!vm)
 			return false;
+		src.ctx = vm;
 	}
 	return ec_proto_answer(&src, q->leaf, q->subleaf, regs);
 }
 
-void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q)
+void ec_query_answer_guest(struct kvm_vcpu *vcpu, struct ec_vm *vm,
+			   const struct ec_query *q)
 {
 	static const int gpr[EC_NR_REGS] = {
 		[EC_EAX] = VCPU_REGS_RAX, [EC_EBX] = VCPU_REGS_RBX,
@@ -66,7 +67,7 @@ void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q)
 	u32 regs[EC_NR_REGS];
 	unsigned int i;
 
-	if (!answer(vcpu, q, regs))
+	if (!answer(vm, q, regs))
 		return;
 	/* As CPUID does: 32-bit results, upper halves cleared. */
 	for (i = 0; i < EC_NR_REGS; i++)
@@ -80,7 +81,7 @@ void ec_query_answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
 	unsigned int i;
 
 	rcu_read_lock();
-	if (answer(vcpu, q, out))
+	if (answer(ec_vm_of_vcpu(vcpu), q, out))
 		for (i = 0; i < EC_NR_REGS; i++)
 			*regs[i] = out[i];
 	rcu_read_unlock();

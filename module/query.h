@@ -22,8 +22,9 @@ static inline bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q)
 	       ec_query_accept(vcpu, q);
 }
 
-/* Overwrite the guest's RAX..RDX, KVM's answer, with ours to @q. */
-void ec_query_answer_guest(struct kvm_vcpu *vcpu, const struct ec_query *q);
+/* Overwrite the guest's RAX..RDX, KVM's answer, with ours to @q (from @vm). */
+void ec_query_answer_guest(struct kvm_vcpu *vcpu, struct ec_vm *vm,
+			   const struct ec_query *q);
 
 /* Same, for CPUID emulated by KVM's instruction emulator. */
 void ec_query_answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
