@@ -22,7 +22,6 @@ PREFIX ?= /usr/local
 INSTALL_MOD_DIR ?= updates
 FUZZ_SECONDS ?= 60
 
-
 all: module cli
 
 module:
