@@ -820,29 +820,47 @@ static void hist_footer(const char *line, struct exit_hist *h)
 		h->dropped = a;
 }
 
+/* kvm:kvm_exit's hist file, with @h emptied to take what it says. */
+static FILE *hist_open(const struct ec_isa_table *t, struct exit_hist *h)
+{
+	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
+	h->total = h->hits = h->dropped = 0;
+	h->entries = h->nr_raw = 0;
+	return fopen(KVM_EXIT_EVENT "/hist", "r");
+}
+
+/* @count more exits of @reason (the raw list keeps HV_MAX_REASONS). */
+static void hist_add(const struct ec_isa_table *t, struct exit_hist *h,
+		     uint32_t reason, unsigned long long count)
+{
+	int j;
+
+	h->by_slot[ec_slot(t, reason)] += count;
+	h->total += count;
+	for (j = 0; j < h->nr_raw && h->raw_nr[j] != reason; j++)
+		;
+	if (j == h->nr_raw && h->nr_raw < HV_MAX_REASONS) {
+		h->raw_nr[h->nr_raw] = reason;
+		h->raw_count[h->nr_raw++] = 0;
+	}
+	if (j < HV_MAX_REASONS)
+		h->raw_count[j] += count;
+}
+
 int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
 {
 	unsigned long long a, b;
 	char line[512];
 	FILE *f;
 
-	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
-	h->total = h->hits = h->dropped = 0;
-	h->entries = h->nr_raw = 0;
-	f = fopen(KVM_EXIT_EVENT "/hist", "r");
+	f = hist_open(t, h);
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " { exit_reason: %llu } hitcount: %llu", &a, &b) == 2) {
-			h->by_slot[ec_slot(t, (uint32_t)a)] += b;
-			h->total += b;
-			if (h->nr_raw < HV_MAX_REASONS) {
-				h->raw_nr[h->nr_raw] = (uint32_t)a;
-				h->raw_count[h->nr_raw++] = b;
-			}
-		} else {
+		if (sscanf(line, " { exit_reason: %llu } hitcount: %llu", &a, &b) == 2)
+			hist_add(t, h, (uint32_t)a, b);
+		else
 			hist_footer(line, h);
-		}
 	}
 	fclose(f);
 	return 0;
@@ -866,13 +884,10 @@ int exit_hist_tasks_read(const struct ec_isa_table *t, const pid_t *tids,
 {
 	unsigned long long p, a, b;
 	char line[512];
-	int i, j;
 	FILE *f;
+	int i;
 
-	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
-	h->total = h->hits = h->dropped = 0;
-	h->entries = h->nr_raw = 0;
-	f = fopen(KVM_EXIT_EVENT "/hist", "r");
+	f = hist_open(t, h);
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -880,18 +895,8 @@ int exit_hist_tasks_read(const struct ec_isa_table *t, const pid_t *tids,
 			   &p, &a, &b) == 3) {
 			for (i = 0; i < n && (pid_t)p != tids[i]; i++)
 				;
-			if (i == n)
-				continue;
-			h->by_slot[ec_slot(t, (uint32_t)a)] += b;
-			h->total += b;
-			for (j = 0; j < h->nr_raw && h->raw_nr[j] != (uint32_t)a; j++)
-				;
-			if (j == h->nr_raw && h->nr_raw < HV_MAX_REASONS) {
-				h->raw_nr[h->nr_raw] = (uint32_t)a;
-				h->raw_count[h->nr_raw++] = 0;
-			}
-			if (j < HV_MAX_REASONS)
-				h->raw_count[j] += b;
+			if (i < n)
+				hist_add(t, h, (uint32_t)a, b);
 		} else {
 			hist_footer(line, h);
 		}
