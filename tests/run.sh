@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+failures=$(mktemp)
+summary=$(mktemp)
+trap 'rm -f "$log" "$failures" "$summary"' EXIT
 
 # Add a suite's own summary to the totals: "N passed, M failed" lines, or
 # cmocka's "[  PASSED  ] N test(s)." / "[  FAILED  ] N test(s)" lines.
@@ -24,7 +26,8 @@ tally() {
 	fi
 	passed=$((passed + p))
 	failed=$((failed + f))
-	echo "== $2: $p passed, $f failed (exit $1)"
+	echo "== $2: $p passed, $f failed (exit $1)" | tee -a "$summary"
+	grep -E '^not ok|^\[  FAILED  \] [^0-9]' "$log" | sed "s/^/$2: /" >>"$failures"
 }
 
 suite() {
@@ -56,5 +59,11 @@ suite vm-vmx tests/vm/run-vmx.sh
 suite vm-svm-6.12 on_612 tests/vm/run-svm.sh
 suite vm-vmx-6.12 on_612 tests/vm/run-vmx.sh
 
+# Repeat the suites and failures last: CI shows only the end of the log.
+cat "$summary"
+if [ -s "$failures" ]; then
+	echo "== failures:"
+	cat "$failures"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
