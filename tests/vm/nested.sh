@@ -138,7 +138,7 @@ boot() {
 		follower=$!
 	fi
 	timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-accel tcg -cpu max -smp 2 -m 2048 \
+		-accel "$(ec_qemu_accel)" -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$EC_WORK/initrd.gz" \
