@@ -27,7 +27,9 @@ tally() {
 	passed=$((passed + p))
 	failed=$((failed + f))
 	echo "== $2: $p passed, $f failed (exit $1)" | tee -a "$summary"
-	grep -E '^not ok|^\[  FAILED  \] [^0-9]' "$log" | sed "s/^/$2: /" >>"$failures"
+	# each failure with up to 5 of its indented diagnostic lines
+	awk -v s="$2" '/^not ok|^\[  FAILED  \] [^0-9]/ { n = 5; print s ": " $0; next }
+		n > 0 && /^#   / { n--; print s ": " $0; next } { n = 0 }' "$log" >>"$failures"
 }
 
 suite() {
