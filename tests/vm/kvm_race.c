@@ -6,7 +6,9 @@
  *
  * One VM of four vCPUs: vCPUs 0 and 1 query the counters in a tight guest
  * loop (0x4FFFFFFF, 0x4FFFFFFE and 0x4FFFFFFD for CPUID, 0x4FFFFFFC/2),
- * N rounds each, and check every answer against their previous one in
+ * at least N rounds each and on until every other thread below has made
+ * progress (so the race surely happened, however the threads were
+ * scheduled), and check every answer against their previous one in
  * guest code; vCPUs 2 and 3 exit (OUT, CPUID, RDMSR, HLT) until the
  * readers are done. Meanwhile a host thread reads
  * /sys/kernel/debug/exitcount/vms in a tight loop, and another creates
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -145,36 +148,63 @@ DEFINE_GUEST_FN(guest_race_reader,
 	"\tjnz 1b\n");
 
 #define READER_CPUIDS_PER_ROUND 4
+#define READER_BATCH 100	/* rounds per guest call */
+#define READER_MAX_S 120	/* then stop waiting for the others */
 
 static atomic_bool stop;
 static pthread_barrier_t go;
 
 struct reader {
 	struct kvm_vcpu *vcpu;
-	uint32_t rounds;
+	uint32_t rounds;	/* at least */
+	uint32_t done;
 	struct reader_rec *rec;
 	pthread_t thread;
 };
+
+struct writer {
+	struct kvm_vcpu *vcpu;
+	atomic_uint mixes;
+	pthread_t thread;
+};
+
+static struct writer writers[2];
+static atomic_uint churned;
+static atomic_ulong hv_reads;
+
+/* Every other thread has made progress while the readers read. */
+static bool others_ran(void)
+{
+	return atomic_load(&writers[0].mixes) >= 1 && atomic_load(&writers[1].mixes) >= 1 &&
+	       atomic_load(&churned) >= 1 && atomic_load(&hv_reads) >= 10;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
 
 static void *reader_run(void *arg)
 {
 	struct reader *r = arg;
 	struct kvm_regs regs;
+	struct timespec t0;
 
-	memset(&regs, 0, sizeof(regs));
-	regs.rsi = r->rounds;
-	regs.rdi = GUEST_DATA_GPA + r->vcpu->id * sizeof(struct reader_rec);
 	pthread_barrier_wait(&go);
-	r->vcpu->exits_cpuid += (uint64_t)r->rounds * READER_CPUIDS_PER_ROUND;
-	vcpu_call(r->vcpu, GUEST_FN(guest_race_reader), &regs);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (r->done < r->rounds || (!others_ran() && seconds_since(&t0) < READER_MAX_S)) {
+		memset(&regs, 0, sizeof(regs));
+		regs.rsi = READER_BATCH;
+		regs.rdi = GUEST_DATA_GPA + r->vcpu->id * sizeof(struct reader_rec);
+		r->vcpu->exits_cpuid += READER_BATCH * READER_CPUIDS_PER_ROUND;
+		vcpu_call(r->vcpu, GUEST_FN(guest_race_reader), &regs);
+		r->done += READER_BATCH;
+	}
 	return NULL;
 }
-
-struct writer {
-	struct kvm_vcpu *vcpu;
-	unsigned int mixes;
-	pthread_t thread;
-};
 
 static void *writer_run(void *arg)
 {
@@ -192,7 +222,7 @@ static void *writer_run(void *arg)
 static void *churn_run(void *arg)
 {
 	static const struct exit_mix mix = { .outs = 1, .cpuids = 3, .hlts = 1, .rdmsrs = 1 };
-	unsigned int *n = arg;
+	atomic_uint *n = arg;
 
 	pthread_barrier_wait(&go);
 	while (!atomic_load(&stop)) {
@@ -217,7 +247,7 @@ struct seen {
 struct hv_reader {
 	const struct ec_isa_table *t;
 	struct seen seen[MAX_SEEN + 1];	/* [MAX_SEEN]: all */
-	unsigned long reads, errors, backwards, inconsistent, all_below_vms;
+	unsigned long errors, backwards, inconsistent, all_below_vms;
 	struct hostview *hv;
 	uint64_t *ex, *cy;
 	pthread_t thread;
@@ -311,7 +341,7 @@ static void hv_read_once(struct hv_reader *r)
 			  hv->first_bad);
 		return;
 	}
-	r->reads++;
+	hv_reads++;
 	for (i = 0; i < hv->nr_vms; i++) {
 		check_set(r, hv->vms[i].id, &hv->vms[i].s);
 		vms_ex += hv->vms[i].s.exits;
@@ -341,10 +371,8 @@ int main(int argc, char **argv)
 	uint32_t rounds = 1500, nr_cpuid, q[EC_NR_REGS], d[EC_NR_REGS];
 	const struct ec_isa_table *t;
 	struct reader readers[2];
-	struct writer writers[2];
 	struct hv_reader *hr;
 	pthread_t churner;
-	unsigned int churned = 0;
 	struct kvm_vm *vm;
 	struct seen *all, *mine = NULL;
 	uint64_t final_total, final_cycles, final_count_cycles;
@@ -382,6 +410,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		readers[i].vcpu = vm->vcpus[i];
 		readers[i].rounds = rounds;
+		readers[i].done = 0;
 		readers[i].rec = vm_gpa(vm, GUEST_DATA_GPA + i * sizeof(struct reader_rec));
 		memset(readers[i].rec, 0, sizeof(struct reader_rec));
 		readers[i].rec->nr = nr_cpuid;
@@ -406,12 +435,11 @@ int main(int argc, char **argv)
 	pthread_join(hr->thread, NULL);
 	pthread_join(churner, NULL);
 
-	tap_diag("guest readers: %u rounds each; writers: %u and %u mixes; %u VMs churned; host view read %lu times",
-		 rounds, writers[0].mixes, writers[1].mixes, churned, hr->reads);
+	tap_diag("guest readers: %u and %u rounds; writers: %u and %u mixes; %u VMs churned; host view read %lu times",
+		 readers[0].done, readers[1].done, atomic_load(&writers[0].mixes),
+		 atomic_load(&writers[1].mixes), atomic_load(&churned), atomic_load(&hv_reads));
 	/* The race happened: everyone ran while the others did. */
-	CHECK(writers[0].mixes >= 1 && writers[1].mixes >= 1 && churned >= 1 &&
-	      hr->reads >= 10,
-	      "writers, VM churn and host reads all ran during the guest reads");
+	CHECK(others_ran(), "writers, VM churn and host reads all ran during the guest reads");
 
 	/* Everything stopped: the final values. */
 	guest_cpuid(vm->vcpu, EC_LEAF_TOTAL, 0, q, NULL);
@@ -431,7 +459,9 @@ int main(int argc, char **argv)
 			 i, rec->first_total, rec->total, rec->first_count, rec->count,
 			 rec->bad_total, rec->bad_total_cycles, rec->bad_count,
 			 rec->bad_count_cycles, rec->bad_zero);
-		CHECK_EQ(rec->rounds, rounds, "guest reader %d: ran all %u rounds", i, rounds);
+		CHECK(rec->rounds == readers[i].done && readers[i].done >= rounds,
+		      "guest reader %d: ran all its %u rounds (at least %u)", i, readers[i].done,
+		      rounds);
 		CHECK_EQ(rec->bad_total, 0,
 			 "guest reader %d: 0x4FFFFFFF total grew by >= 4 every round (never back)", i);
 		CHECK_EQ(rec->bad_total_cycles, 0,
@@ -449,7 +479,7 @@ int main(int argc, char **argv)
 		      "guest reader %d: its last values <= the final ones (total %u < %llu, CPUID %u < %u)",
 		      i, rec->total, (unsigned long long)final_total, rec->count, q[EC_EAX]);
 		CHECK_GE(rec->total - rec->first_total,
-			 (uint64_t)(rounds - 1) * READER_CPUIDS_PER_ROUND,
+			 (uint64_t)(readers[i].done - 1) * READER_CPUIDS_PER_ROUND,
 			 "guest reader %d: total grew by at least its own queries", i);
 	}
 
