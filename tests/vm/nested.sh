@@ -137,8 +137,14 @@ boot() {
 			sed -un 's/^# stage: />>> /p' &
 		follower=$!
 	fi
+	# Multi-threaded TCG, unlike the VM tests (lib.sh): in one TCG thread
+	# the first guest, the one with exitcount loaded, stalled 3 s into its
+	# boot in two runs out of two (10 interrupt-window exits in 300 s),
+	# while the second guest, and a first one without the module, booted.
+	# Not understood yet; this flow creates two VMs only, few static-key
+	# flips for MTTCG's patching trouble.
 	timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
-		-accel "$(ec_qemu_accel)" -cpu max -smp 2 -m 2048 \
+		-accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$EC_WORK/initrd.gz" \
