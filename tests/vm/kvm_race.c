@@ -199,7 +199,7 @@ static void *reader_run(void *arg)
 		memset(&regs, 0, sizeof(regs));
 		regs.rsi = READER_BATCH;
 		regs.rdi = GUEST_DATA_GPA + r->vcpu->id * sizeof(struct reader_rec);
-		r->vcpu->exits_cpuid += READER_BATCH * READER_CPUIDS_PER_ROUND;
+		r->vcpu->exits_cpuid += (uint64_t)READER_BATCH * READER_CPUIDS_PER_ROUND;
 		vcpu_call(r->vcpu, GUEST_FN(guest_race_reader), &regs);
 		r->done += READER_BATCH;
 	}
