@@ -34,7 +34,8 @@ suite() { # NAME CMD...
 
 suite svm-large env CHURN_VMS=10000 FUZZ_CPUIDS=1000000 LOAD_CYCLES=200 \
 	VM_TIMEOUT="${VM_TIMEOUT:-2400}" ./run-svm.sh
-suite vmx-2cpus env BOCHS_CPUS=2 VM_TIMEOUT="${VM_TIMEOUT:-2400}" ./run-vmx.sh
+# Bochs with 2 CPUs ran 2378 s once, with make check beside it.
+suite vmx-2cpus env BOCHS_CPUS=2 VM_TIMEOUT="${VM_TIMEOUT:-3600}" ./run-vmx.sh
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
