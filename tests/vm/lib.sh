@@ -218,11 +218,9 @@ EC_APPEND="console=ttyS0 quiet panic=-1"
 # which patches __schedule), one CPU looped forever on int3 in __schedule
 # while the other spun on a lock; 10,000 VMs in one thread went
 # through. Debian's 6.12 oopsed with "int3" in sched_clock_cpu at boot.
-ec_qemu_accel() { echo tcg,thread=single; }
-
 ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S
 	timeout --kill-after=10 "$4" qemu-system-x86_64 \
-		-accel "$(ec_qemu_accel)" -cpu max -smp 2 -m 1024 \
+		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -monitor none -serial "file:$3" \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$1" -append "$EC_APPEND" \
 		-debugcon "file:$2" -global isa-debugcon.iobase=0xe9 \
