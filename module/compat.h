@@ -6,6 +6,7 @@
 #ifndef EXITCOUNT_COMPAT_H
 #define EXITCOUNT_COMPAT_H
 
+#include <linux/kvm_host.h>
 #include <linux/version.h>
 
 /*
@@ -41,6 +42,13 @@
 #define EC_KVM_ENTRY_PROTO	void *data, struct kvm_vcpu *vcpu
 #endif
 
+/* kvm:kvm_cpuid, the same from 6.1 to 6.17. */
+#define EC_KVM_CPUID_PROTO	void *data, unsigned int function, \
+				unsigned int index, unsigned long rax, \
+				unsigned long rbx, unsigned long rcx, \
+				unsigned long rdx, bool found, \
+				bool used_max_basic
+
 /*
  * kvm_x86_ops tells whether a vendor module is loaded through the hook it
  * clears on unload; 6.12 renamed it ("KVM: x86: Rename hardware_{en,dis}able()
@@ -53,11 +61,10 @@
 #endif
 
 /*
- * With X86_KERNEL_IBT an indirect call must land on ENDBR64, but a kprobe
- * reports the address just past it. Step back over it so a function
- * found through a kprobe can be called. 6.15 ("x86/ibt: Clean up
- * is_endbr()") made is_endbr() take an address, out of line and not
- * exported; __is_endbr() is the old inline test of an instruction.
+ * With X86_KERNEL_IBT an indirect call must land on ENDBR64; objtool seals
+ * (overwrites) it in functions whose address is never taken. 6.15 ("x86/ibt:
+ * Clean up is_endbr()") made is_endbr() take an address, out of line and
+ * not exported; __is_endbr() is the old inline test of an instruction.
  */
 #ifdef CONFIG_X86_KERNEL_IBT
 #include <asm/ibt.h>
@@ -66,18 +73,22 @@
 #else
 #define ec_is_endbr(insn)	is_endbr(insn)
 #endif
-static inline void *ec_callable(void *addr)
+static inline bool ec_ibt_callable(const void *fn)
 {
-	u32 insn = *(u32 *)((unsigned long)addr - ENDBR_INSN_SIZE);
-
-	return ec_is_endbr(insn) ? (void *)((unsigned long)addr -
-					    ENDBR_INSN_SIZE) : addr;
+	return ec_is_endbr(*(const u32 *)fn);
 }
 #else
-static inline void *ec_callable(void *addr)
+static inline bool ec_ibt_callable(const void *fn)
 {
-	return addr;
+	return true;
 }
+#endif
+
+/* 6.2 ("KVM: x86: Make SMM support optional") ties HF_SMM_MASK to it. */
+#ifdef HF_SMM_MASK
+#define EC_HF_SMM	HF_SMM_MASK
+#else
+#define EC_HF_SMM	0
 #endif
 
 #endif /* EXITCOUNT_COMPAT_H */

@@ -2,23 +2,34 @@
 /*
  * Per-vCPU exit counters, created at a vCPU's first exit seen while the
  * module is loaded (so VMs that predate the module count from load time)
- * and freed with their VM.
+ * and freed with their VM; per-CPU host totals, which need nothing when a
+ * VM comes or goes.
  *
- * Locking: the exit path touches only its own vCPU's counters and looks
- * state up under RCU. ec_lock (a seqlock) serialises creation, teardown
- * and reset; readers retry over it, so a VM moving to the retired totals
- * or a reset is never seen half done.
+ * Locking: the exit path touches only its own vCPU's counters and this
+ * CPU's totals, and looks state up under RCU. ec_lock, a raw spinlock held
+ * for a few list operations at a time, serialises creation and teardown.
+ * A reset publishes new bases (the sums at the reset) through RCU, so no
+ * reader ever retries or waits.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/hashtable.h>
+#include <linux/llist.h>
+#include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
-#include <linux/seqlock.h>
 #include <linux/slab.h>
-#include <asm/msr.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include "counters.h"
 #include "kvm_glue.h"
+
+/* Sums at the last reset, subtracted from every read. */
+struct ec_base {
+	struct rcu_head rcu;
+	struct ec_stats total;
+	struct ec_stats stats[];
+};
 
 struct ec_vm {
 	struct hlist_node hnode;	/* ec_vms, keyed by kvm */
@@ -27,17 +38,18 @@ struct ec_vm {
 	unsigned int id;
 	pid_t pid;
 	struct list_head vcpus;
+	struct ec_base __rcu *base;	/* NULL: never reset */
 	struct rcu_head rcu;
-	struct ec_stats base[];		/* sums at the last reset */
 };
 
 static DEFINE_HASHTABLE(ec_vcpus, 10);
 DEFINE_PER_CPU(struct ec_vcpu *, ec_last);
+struct ec_host_cpu __percpu *ec_host;
 static DEFINE_HASHTABLE(ec_vms, 8);
 static LIST_HEAD(ec_vm_list);
-static DEFINE_SEQLOCK(ec_lock);
-static struct ec_stats *ec_retired;	/* totals of destroyed VMs */
-static struct ec_stats *ec_host_base;	/* host sums at the last reset */
+static DEFINE_RAW_SPINLOCK(ec_lock);
+static DEFINE_MUTEX(ec_reset_lock);
+static struct ec_base __rcu *ec_host_base;
 static atomic_t ec_objects = ATOMIC_INIT(0);
 static atomic64_t ec_lost = ATOMIC64_INIT(0);
 static atomic_t ec_next_id = ATOMIC_INIT(0);
@@ -47,33 +59,114 @@ static unsigned int nr_slots(void)
 	return ec_kvm.table->nr_slots;
 }
 
-static void *stats_alloc(size_t header, gfp_t gfp)
+static size_t stats_size(void)
 {
-	void *p = kzalloc(header + nr_slots() * sizeof(struct ec_stats), gfp);
+	return nr_slots() * sizeof(struct ec_stats);
+}
 
+/*
+ * The exit path takes new objects from pools that a work item fills in
+ * process context: on PREEMPT_RT nothing may allocate with interrupts
+ * off, and elsewhere a burst of new vCPUs should not drain the atomic
+ * reserves. An empty pool costs the exits of that moment (counted as
+ * lost), never a retry that allocates.
+ */
+#define EC_POOL_SIZE	32
+
+struct ec_pool {
+	raw_spinlock_t lock;
+	unsigned int n;
+	size_t size;
+	void *obj[EC_POOL_SIZE];
+	struct llist_head unused;	/* taken but not needed: to free */
+};
+
+static struct ec_pool ec_vcpu_pool = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(ec_vcpu_pool.lock),
+};
+static struct ec_pool ec_vm_pool = {
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(ec_vm_pool.lock),
+};
+
+static void pool_free_unused(struct ec_pool *pool)
+{
+	struct llist_node *node, *next;
+
+	llist_for_each_safe(node, next, llist_del_all(&pool->unused))
+		kfree(node);
+}
+
+/* Process context: top @pool up; false when memory ran out. */
+static bool pool_fill(struct ec_pool *pool)
+{
+	unsigned long flags;
+	void *p;
+
+	for (;;) {
+		p = kzalloc(pool->size, GFP_KERNEL);
+		if (!p)
+			return false;
+		raw_spin_lock_irqsave(&pool->lock, flags);
+		if (pool->n < EC_POOL_SIZE) {
+			pool->obj[pool->n++] = p;
+			p = NULL;
+		}
+		raw_spin_unlock_irqrestore(&pool->lock, flags);
+		if (p) {
+			kfree(p);
+			return true;
+		}
+	}
+}
+
+static void pool_refill(struct work_struct *work)
+{
+	pool_free_unused(&ec_vcpu_pool);
+	pool_free_unused(&ec_vm_pool);
+	pool_fill(&ec_vcpu_pool);
+	pool_fill(&ec_vm_pool);
+}
+
+static DECLARE_WORK(ec_refill, pool_refill);
+
+/* Any context: a zeroed object, or NULL when the pool is empty. */
+static void *object_alloc(struct ec_pool *pool)
+{
+	unsigned long flags;
+	unsigned int left;
+	void *p = NULL;
+
+	raw_spin_lock_irqsave(&pool->lock, flags);
+	if (pool->n)
+		p = pool->obj[--pool->n];
+	left = pool->n;
+	raw_spin_unlock_irqrestore(&pool->lock, flags);
+	if (left < EC_POOL_SIZE / 2)
+		queue_work(system_wq, &ec_refill);
 	if (p)
 		atomic_inc(&ec_objects);
 	return p;
 }
 
-static void stats_add(struct ec_stats *dst, const struct ec_stats *src)
+/* Any context: @p, from object_alloc(), was never published. */
+static void object_unused(struct ec_pool *pool, void *p)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr_slots(); i++) {
-		dst[i].count += READ_ONCE(src[i].count);
-		dst[i].cycles += READ_ONCE(src[i].cycles);
-	}
+	atomic_dec(&ec_objects);
+	llist_add(p, &pool->unused);
+	queue_work(system_wq, &ec_refill);
 }
 
-static void stats_sub(struct ec_stats *dst, const struct ec_stats *src)
+static void pool_drain(struct ec_pool *pool)
 {
-	unsigned int i;
+	pool_free_unused(pool);
+	while (pool->n)
+		kfree(pool->obj[--pool->n]);
+}
 
-	for (i = 0; i < nr_slots(); i++) {
-		dst[i].count -= src[i].count;
-		dst[i].cycles -= src[i].cycles;
-	}
+static void object_free(void *p)
+{
+	atomic_dec(&ec_objects);
+	kfree(p);
 }
 
 static struct ec_vcpu *vcpu_find(const struct kvm_vcpu *vcpu)
@@ -84,15 +177,6 @@ static struct ec_vcpu *vcpu_find(const struct kvm_vcpu *vcpu)
 		if (v->vcpu == vcpu)
 			return v;
 	return NULL;
-}
-
-/* Under ec_lock, before @v is freed: no CPU's cache may keep it. */
-static void vcpu_uncache(struct ec_vcpu *v)
-{
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		cmpxchg(per_cpu_ptr(&ec_last, cpu), v, NULL);
 }
 
 static struct ec_vm *vm_find(const struct kvm *kvm)
@@ -113,46 +197,57 @@ static pid_t vm_pid(const struct kvm *kvm)
 	return sscanf(kvm->stats_id, "kvm-%d", &pid) == 1 ? pid : 0;
 }
 
-/* Under ec_lock. */
-static struct ec_vm *vm_get(struct kvm *kvm)
+static struct ec_vm *vm_alloc(struct kvm *kvm)
 {
-	struct ec_vm *vm = vm_find(kvm);
+	struct ec_vm *vm = object_alloc(&ec_vm_pool);
 
-	if (vm)
-		return vm;
-	vm = stats_alloc(sizeof(*vm), GFP_ATOMIC | __GFP_NOWARN);
 	if (!vm)
 		return NULL;
 	vm->kvm = kvm;
-	vm->id = atomic_inc_return(&ec_next_id);
 	vm->pid = vm_pid(kvm);
 	INIT_LIST_HEAD(&vm->vcpus);
-	hash_add_rcu(ec_vms, &vm->hnode, (unsigned long)kvm);
-	list_add_tail_rcu(&vm->node, &ec_vm_list);
 	return vm;
+}
+
+/* Under ec_lock: @kvm's ec_vm, or @spare made it. */
+static struct ec_vm *vm_get(struct kvm *kvm, struct ec_vm *spare)
+{
+	struct ec_vm *vm = vm_find(kvm);
+
+	if (vm || !spare)
+		return vm;
+	spare->id = atomic_inc_return(&ec_next_id);
+	hash_add_rcu(ec_vms, &spare->hnode, (unsigned long)kvm);
+	list_add_tail_rcu(&spare->node, &ec_vm_list);
+	return spare;
 }
 
 /* First exit of @vcpu since load: runs in the vCPU's exit path. */
 static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 {
-	struct ec_vcpu *v = stats_alloc(sizeof(*v), GFP_ATOMIC | __GFP_NOWARN);
+	struct ec_vcpu *v = object_alloc(&ec_vcpu_pool);
+	struct ec_vm *vm, *spare = NULL;
 	unsigned long flags;
 
 	if (!v)
 		return NULL;
+	if (!vm_find(vcpu->kvm))
+		spare = vm_alloc(vcpu->kvm);
 	ec_kvm_check_reason(vcpu);
 	v->vcpu = vcpu;
-	write_seqlock_irqsave(&ec_lock, flags);
-	v->vm = vm_get(vcpu->kvm);
-	if (v->vm) {
+	raw_spin_lock_irqsave(&ec_lock, flags);
+	vm = vm_get(vcpu->kvm, spare);
+	if (vm) {
+		v->vm = vm;
 		hash_add_rcu(ec_vcpus, &v->hnode, (unsigned long)vcpu);
-		list_add_tail_rcu(&v->vm_node, &v->vm->vcpus);
+		list_add_tail_rcu(&v->vm_node, &vm->vcpus);
 	}
-	write_sequnlock_irqrestore(&ec_lock, flags);
-	if (v->vm)
+	raw_spin_unlock_irqrestore(&ec_lock, flags);
+	if (spare && spare != vm)
+		object_unused(&ec_vm_pool, spare);
+	if (vm)
 		return v;
-	kfree(v);
-	atomic_dec(&ec_objects);
+	object_unused(&ec_vcpu_pool, v);
 	return NULL;
 }
 
@@ -170,36 +265,50 @@ struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create)
 	return v;
 }
 
-static void free_object(void *p)
-{
-	atomic_dec(&ec_objects);
-	kfree(p);
-}
-
 static void vcpu_free_rcu(struct rcu_head *head)
 {
-	free_object(container_of(head, struct ec_vcpu, rcu));
+	object_free(container_of(head, struct ec_vcpu, rcu));
 }
 
 static void vm_free_rcu(struct rcu_head *head)
 {
-	free_object(container_of(head, struct ec_vm, rcu));
+	struct ec_vm *vm = container_of(head, struct ec_vm, rcu);
+
+	kfree(rcu_dereference_protected(vm->base, true));
+	object_free(vm);
 }
 
-/* Under ec_lock: fold @vm into the retired totals and unlink it. */
-static void vm_retire(struct ec_vm *vm)
+/* Under ec_lock: nobody finds @vm or its vCPUs any more. */
+static void vm_unlink(struct ec_vm *vm)
 {
-	struct ec_vcpu *v, *tmp;
+	struct ec_vcpu *v;
 
-	list_for_each_entry_safe(v, tmp, &vm->vcpus, vm_node) {
-		stats_add(ec_retired, v->stats);
-		vcpu_uncache(v);
+	list_for_each_entry(v, &vm->vcpus, vm_node)
 		hash_del_rcu(&v->hnode);
-		list_del_rcu(&v->vm_node);
-		call_rcu(&v->rcu, vcpu_free_rcu);
-	}
 	hash_del_rcu(&vm->hnode);
 	list_del_rcu(&vm->node);
+}
+
+/* Once per VM, not per vCPU: no CPU's cache may keep a vCPU of @vm. */
+static void vm_uncache(const struct ec_vm *vm)
+{
+	struct ec_vcpu *v;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		v = READ_ONCE(*per_cpu_ptr(&ec_last, cpu));
+		if (v && v->vm == vm)
+			cmpxchg(per_cpu_ptr(&ec_last, cpu), v, NULL);
+	}
+}
+
+static void vm_free(struct ec_vm *vm)
+{
+	struct ec_vcpu *v;
+
+	vm_uncache(vm);
+	list_for_each_entry(v, &vm->vcpus, vm_node)
+		call_rcu(&v->rcu, vcpu_free_rcu);
 	call_rcu(&vm->rcu, vm_free_rcu);
 }
 
@@ -208,136 +317,139 @@ void ec_forget_vm(struct kvm *kvm)
 	unsigned long flags;
 	struct ec_vm *vm;
 
-	write_seqlock_irqsave(&ec_lock, flags);
+	raw_spin_lock_irqsave(&ec_lock, flags);
 	vm = vm_find(kvm);
 	if (vm)
-		vm_retire(vm);
-	write_sequnlock_irqrestore(&ec_lock, flags);
-}
-
-struct ec_vm *ec_vm_of_vcpu(struct kvm_vcpu *vcpu)
-{
-	struct ec_vcpu *v = vcpu_find(vcpu);
-
-	return v ? v->vm : NULL;
-}
-
-static void add_vm_slot(const struct ec_vm *vm, int slot, struct ec_stats *s)
-{
-	const struct ec_vcpu *v;
-
-	list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
-		s->count += READ_ONCE(v->stats[slot].count);
-		s->cycles += READ_ONCE(v->stats[slot].cycles);
-	}
-}
-
-/* @slot of @vm (NULL: host) since the last reset; under ec_lock's seq. */
-static void read_slot(const struct ec_vm *vm, int slot, struct ec_stats *s)
-{
-	const struct ec_stats *base = vm ? vm->base : ec_host_base;
-	const struct ec_vm *each;
-
-	s->count = vm ? 0 : ec_retired[slot].count;
-	s->cycles = vm ? 0 : ec_retired[slot].cycles;
+		vm_unlink(vm);
+	raw_spin_unlock_irqrestore(&ec_lock, flags);
 	if (vm)
-		add_vm_slot(vm, slot, s);
-	else
-		list_for_each_entry_rcu(each, &ec_vm_list, node)
-			add_vm_slot(each, slot, s);
-	s->count -= base[slot].count;
-	s->cycles -= base[slot].cycles;
+		vm_free(vm);
 }
 
-static void read_total(const struct ec_vm *vm, struct ec_stats *out)
+static void stats_read(struct ec_stats *sum, const struct ec_stats *s)
 {
-	struct ec_stats s;
-	unsigned int i;
+	sum->count += READ_ONCE(s->count);
+	sum->cycles += READ_ONCE(s->cycles);
+}
+
+static void stats_sub(struct ec_stats *s, const struct ec_stats *base)
+{
+	s->count -= base->count;
+	s->cycles -= base->cycles;
+}
+
+/* @slot of a counter array with its total beside it. */
+static const struct ec_stats *pick(const struct ec_stats *total,
+				   const struct ec_stats *stats, int slot)
+{
+	return slot == EC_SLOT_TOTAL ? total : &stats[slot];
+}
+
+static void sum_slot(const struct ec_vm *vm, int slot, struct ec_stats *out)
+{
+	const struct ec_host_cpu *h;
+	const struct ec_vcpu *v;
+	int cpu;
 
 	*out = (struct ec_stats){ 0 };
-	for (i = 0; i < nr_slots(); i++) {
-		read_slot(vm, i, &s);
-		out->count += s.count;
-		out->cycles += s.cycles;
+	if (vm) {
+		list_for_each_entry_rcu(v, &vm->vcpus, vm_node)
+			stats_read(out, pick(&v->total, v->stats, slot));
+		return;
 	}
+	for_each_possible_cpu(cpu) {
+		h = per_cpu_ptr(ec_host, cpu);
+		stats_read(out, pick(&h->total, h->stats, slot));
+	}
+}
+
+static struct ec_base __rcu **base_of(struct ec_vm *vm)
+{
+	return vm ? &vm->base : &ec_host_base;
 }
 
 void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out)
 {
-	unsigned int seq;
+	const struct ec_base *base;
 
-	do {
-		seq = read_seqbegin(&ec_lock);
-		if (slot == EC_SLOT_TOTAL)
-			read_total(vm, out);
-		else
-			read_slot(vm, slot, out);
-	} while (read_seqretry(&ec_lock, seq));
+	rcu_read_lock();
+	/*
+	 * The base before the sums: counters only grow, so sums read after
+	 * a reset's base are at least that base.
+	 */
+	base = rcu_dereference(*base_of((struct ec_vm *)vm));
+	smp_rmb();
+	sum_slot(vm, slot, out);
+	if (base)
+		stats_sub(out, pick(&base->total, base->stats, slot));
+	rcu_read_unlock();
 }
 
-static void add_vm(const struct ec_vm *vm, struct ec_stats *out)
+/* Every slot and the total of @vm (NULL: host) into @out, raw sums. */
+static void sum_all(const struct ec_vm *vm, struct ec_base *out)
 {
-	const struct ec_vcpu *v;
+	int slot;
 
-	list_for_each_entry_rcu(v, &vm->vcpus, vm_node)
-		stats_add(out, v->stats);
+	sum_slot(vm, EC_SLOT_TOTAL, &out->total);
+	for (slot = 0; slot < nr_slots(); slot++)
+		sum_slot(vm, slot, &out->stats[slot]);
 }
 
-/* Raw sums of every slot of @vm (NULL: host) into @out. */
-static void sum_all(const struct ec_vm *vm, struct ec_stats *out)
+/* Since the last reset: raw sums less the base. */
+static void snapshot(const struct ec_vm *vm, struct ec_base *out)
 {
-	const struct ec_vm *each;
+	const struct ec_base *base;
+	int slot;
 
-	memset(out, 0, nr_slots() * sizeof(*out));
-	if (vm) {
-		add_vm(vm, out);
+	base = rcu_dereference(*base_of((struct ec_vm *)vm));
+	smp_rmb();
+	sum_all(vm, out);
+	if (!base)
 		return;
-	}
-	stats_add(out, ec_retired);
-	list_for_each_entry_rcu(each, &ec_vm_list, node)
-		add_vm(each, out);
-}
-
-static void snapshot(const struct ec_vm *vm, struct ec_stats *out)
-{
-	unsigned int seq;
-
-	do {
-		seq = read_seqbegin(&ec_lock);
-		sum_all(vm, out);
-		stats_sub(out, vm ? vm->base : ec_host_base);
-	} while (read_seqretry(&ec_lock, seq));
+	stats_sub(&out->total, &base->total);
+	for (slot = 0; slot < nr_slots(); slot++)
+		stats_sub(&out->stats[slot], &base->stats[slot]);
 }
 
 static void show_stats(struct seq_file *m, const char *who,
-		       const struct ec_stats *s)
+		       const struct ec_base *s)
 {
 	const struct ec_isa_table *t = ec_kvm.table;
-	struct ec_stats total = { 0 };
 	unsigned int i;
 
+	seq_printf(m, "%s exits %llu cycles %llu\n", who, s->total.count,
+		   s->total.cycles);
 	for (i = 0; i < nr_slots(); i++) {
-		total.count += s[i].count;
-		total.cycles += s[i].cycles;
-	}
-	seq_printf(m, "%s exits %llu cycles %llu\n", who, total.count,
-		   total.cycles);
-	for (i = 0; i < nr_slots(); i++) {
-		if (!s[i].count)
+		if (!s->stats[i].count)
 			continue;
 		if (i == ec_other_slot(t))
 			seq_printf(m, "%s reason - other", who);
 		else
 			seq_printf(m, "%s reason %u %s", who, ec_slot_nr(t, i),
 				   t->names[i] ?: "undefined");
-		seq_printf(m, " exits %llu cycles %llu\n", s[i].count,
-			   s[i].cycles);
+		seq_printf(m, " exits %llu cycles %llu\n", s->stats[i].count,
+			   s->stats[i].cycles);
 	}
+}
+
+static u64 vm_nested(const struct ec_vm *vm)
+{
+	const struct ec_vcpu *v;
+	u64 n = 0;
+
+	list_for_each_entry_rcu(v, &vm->vcpus, vm_node)
+		n += READ_ONCE(v->nested);
+	return n;
+}
+
+static struct ec_base *base_alloc(gfp_t gfp)
+{
+	return kmalloc(sizeof(struct ec_base) + stats_size(), gfp);
 }
 
 void ec_show(struct seq_file *m)
 {
-	struct ec_stats *s = kcalloc(nr_slots(), sizeof(*s), GFP_KERNEL);
+	struct ec_base *s = base_alloc(GFP_KERNEL);
 	const struct ec_vm *vm;
 	char who[48];
 
@@ -350,6 +462,7 @@ void ec_show(struct seq_file *m)
 		snapshot(vm, s);
 		snprintf(who, sizeof(who), "vm %u pid %d", vm->id, vm->pid);
 		show_stats(m, who, s);
+		seq_printf(m, "%s nested exits %llu\n", who, vm_nested(vm));
 	}
 	snapshot(NULL, s);
 	rcu_read_unlock();
@@ -357,45 +470,71 @@ void ec_show(struct seq_file *m)
 	kfree(s);
 }
 
-void ec_reset(void)
+/* Under ec_reset_lock and RCU: @vm's (NULL: the host's) base is now. */
+static int rebase(struct ec_vm *vm)
+{
+	struct ec_base *base = base_alloc(GFP_ATOMIC);
+
+	if (!base)
+		return -ENOMEM;
+	sum_all(vm, base);
+	base = rcu_replace_pointer(*base_of(vm), base,
+				   lockdep_is_held(&ec_reset_lock));
+	if (base)
+		kfree_rcu(base, rcu);
+	return 0;
+}
+
+int ec_reset(void)
 {
 	struct ec_vm *vm;
-	unsigned long flags;
+	int ret;
 
-	write_seqlock_irqsave(&ec_lock, flags);
-	list_for_each_entry(vm, &ec_vm_list, node)
-		sum_all(vm, vm->base);
-	sum_all(NULL, ec_host_base);
-	write_sequnlock_irqrestore(&ec_lock, flags);
+	mutex_lock(&ec_reset_lock);
+	rcu_read_lock();
+	ret = rebase(NULL);
+	list_for_each_entry_rcu(vm, &ec_vm_list, node)
+		ret = ret ?: rebase(vm);
+	rcu_read_unlock();
+	mutex_unlock(&ec_reset_lock);
+	return ret;
 }
 
 int ec_counters_init(void)
 {
-	ec_retired = kcalloc(nr_slots(), sizeof(*ec_retired), GFP_KERNEL);
-	if (!ec_retired)
+	ec_host = __alloc_percpu(sizeof(struct ec_host_cpu) + stats_size(),
+				 __alignof__(struct ec_host_cpu));
+	if (!ec_host)
 		return -ENOMEM;
-	ec_host_base = kcalloc(nr_slots(), sizeof(*ec_host_base), GFP_KERNEL);
-	if (!ec_host_base)
-		goto err_free_retired;
-	return 0;
-
-err_free_retired:
-	kfree(ec_retired);
+	ec_vcpu_pool.size = sizeof(struct ec_vcpu) + stats_size();
+	ec_vm_pool.size = sizeof(struct ec_vm);
+	if (pool_fill(&ec_vcpu_pool) && pool_fill(&ec_vm_pool))
+		return 0;
+	pool_drain(&ec_vcpu_pool);
+	free_percpu(ec_host);
 	return -ENOMEM;
 }
 
 /* Called once no hook can run any more. */
 void ec_counters_exit(void)
 {
-	struct ec_vm *vm, *tmp;
 	unsigned long flags;
+	struct ec_vm *vm;
 
-	write_seqlock_irqsave(&ec_lock, flags);
-	list_for_each_entry_safe(vm, tmp, &ec_vm_list, node)
-		vm_retire(vm);
-	write_sequnlock_irqrestore(&ec_lock, flags);
+	do {
+		raw_spin_lock_irqsave(&ec_lock, flags);
+		vm = list_first_entry_or_null(&ec_vm_list, struct ec_vm, node);
+		if (vm)
+			vm_unlink(vm);
+		raw_spin_unlock_irqrestore(&ec_lock, flags);
+		if (vm)
+			vm_free(vm);
+	} while (vm);
 	rcu_barrier();
 	WARN_ON(atomic_read(&ec_objects));
-	kfree(ec_host_base);
-	kfree(ec_retired);
+	cancel_work_sync(&ec_refill);
+	pool_drain(&ec_vcpu_pool);
+	pool_drain(&ec_vm_pool);
+	kfree(rcu_dereference_protected(ec_host_base, true));
+	free_percpu(ec_host);
 }

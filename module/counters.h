@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exit counters. Each vCPU owns its counters: only its own thread writes
- * them, so the exit path takes no lock and shares no cache line with other
- * vCPUs; readers add them up. A VM's totals are the sum over its vCPUs;
- * the host totals add the VMs that are gone.
+ * Exit counters. Each vCPU owns its counters, and each host CPU owns a
+ * copy of the host totals: only the exit path of that vCPU, on that CPU,
+ * writes them, so it takes no lock and shares no cache line with other
+ * vCPUs. A VM's counts are the sum over its vCPUs, the host's the sum
+ * over the host's CPUs, so a read costs what the VM, or the host's CPU
+ * count, is: never the number of VMs.
  */
 #ifndef EXITCOUNT_COUNTERS_H
 #define EXITCOUNT_COUNTERS_H
@@ -18,11 +20,27 @@ struct seq_file;
 int ec_counters_init(void);
 void ec_counters_exit(void);
 
-/* A guest's query, seen at its CPUID exit, answered before it re-enters. */
-struct ec_query {
-	u32 leaf;
-	u32 subleaf;
+/*
+ * A guest query, answered at its kvm:kvm_cpuid, where interrupts are on,
+ * and written to the guest's RAX..RDX at the next entry only if that entry
+ * resumes right after the CPUID with the registers KVM gave it (query.c).
+ */
+struct ec_answer {
+	u32 regs[EC_NR_REGS];		/* ours */
+	u32 kvm[EC_NR_REGS];		/* KVM's, as it writes them */
+	u32 hflags;			/* guest and SMM mode at the CPUID */
+	bool pending;			/* for the next entry */
+	bool emulated;			/* by KVM's emulator: its probe writes */
+	bool ready;			/* for that probe */
 };
+
+/* Host totals of one CPU: every VM's exits that CPU took or timed. */
+struct ec_host_cpu {
+	struct ec_stats total;
+	struct ec_stats stats[];	/* by slot */
+};
+
+extern struct ec_host_cpu __percpu *ec_host;
 
 /*
  * A vCPU's counters and exit-path state. Public only for the inline exit
@@ -36,10 +54,11 @@ struct ec_vcpu {
 	struct ec_vm *vm;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
 	unsigned int exit_slot;
-	bool query_pending;
-	struct ec_query query;
+	u64 nested;			/* exits taken in guest mode (L2) */
+	struct ec_answer answer;
 	struct ec_exit_info exit_info;
 	struct rcu_head rcu;
+	struct ec_stats total;
 	struct ec_stats stats[];	/* by slot; written by the vCPU only */
 };
 
@@ -50,9 +69,9 @@ DECLARE_PER_CPU(struct ec_vcpu *, ec_last);
 struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create);
 
 /*
- * Exit path, from kvm:kvm_exit and kvm:kvm_entry: preemption is off,
- * which is an RCU read-side section. NULL: not known and not @create, or
- * no memory (counted as lost).
+ * From KVM's tracepoints and probes, where preemption is off, which is an
+ * RCU read-side section. NULL: not known and not @create, or no memory
+ * (counted as lost).
  */
 static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
 						   bool create)
@@ -64,38 +83,58 @@ static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
 	return ec_vcpu_lookup(vcpu, create);
 }
 
+static __always_inline void ec_stats_add(struct ec_stats *s, u64 count,
+					 u64 cycles)
+{
+	WRITE_ONCE(s->count, s->count + count);
+	WRITE_ONCE(s->cycles, s->cycles + cycles);
+}
+
+/* One exit of @slot, or its @cycles, into the vCPU's and this CPU's. */
+static __always_inline void ec_account(struct ec_vcpu *v, unsigned int slot,
+				       u64 count, u64 cycles)
+{
+	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+
+	ec_stats_add(&v->stats[slot], count, cycles);
+	ec_stats_add(&v->total, count, cycles);
+	ec_stats_add(&h->stats[slot], count, cycles);
+	ec_stats_add(&h->total, count, cycles);
+}
+
 /* An exit of @slot at TSC @now; its time runs until the next entry. */
 static __always_inline void ec_count_exit(struct ec_vcpu *v,
 					  unsigned int slot, u64 now)
 {
-	WRITE_ONCE(v->stats[slot].count, v->stats[slot].count + 1);
+	ec_account(v, slot, 1, 0);
+	if (unlikely(v->vcpu->arch.hflags & HF_GUEST_MASK))
+		WRITE_ONCE(v->nested, v->nested + 1);
+	/* Set for an entry that went by unseen (exitcount was loading). */
+	v->answer.pending = false;
 	v->exit_slot = slot;
 	v->exit_tsc = now;
 }
 
-/* Entry at TSC @now. True: v->query waits for its answer (handed over). */
-static __always_inline bool ec_count_entry(struct ec_vcpu *v, u64 now)
+/* Entry at TSC @now: the exit's time ends here. */
+static __always_inline void ec_count_entry(struct ec_vcpu *v, u64 now)
 {
-	struct ec_stats *s = &v->stats[v->exit_slot];
-	bool query = v->query_pending;
-
 	if (!v->exit_tsc)
-		return false;
-	WRITE_ONCE(s->cycles, s->cycles + (now - v->exit_tsc));
+		return;
+	ec_account(v, v->exit_slot, 0, now - v->exit_tsc);
 	v->exit_tsc = 0;
-	v->query_pending = false;
-	return query;
 }
 
 /* The VM is being destroyed: no vCPU of it runs any more. */
 void ec_forget_vm(struct kvm *kvm);
 
-/* Reads. @vm NULL reads the host totals. Call under rcu_read_lock(). */
-struct ec_vm *ec_vm_of_vcpu(struct kvm_vcpu *vcpu);
+/*
+ * @slot (EC_SLOT_TOTAL: all slots) of @vm, NULL for the host, since the
+ * last reset. Costs the VM's vCPU count, or the host's CPU count.
+ */
 void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out);
 
 /* Host view: every VM then the host totals; and zeroing. */
 void ec_show(struct seq_file *m);
-void ec_reset(void);
+int ec_reset(void);
 
 #endif /* EXITCOUNT_COUNTERS_H */

@@ -21,60 +21,82 @@
 static notrace void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
-	unsigned int slot;
 
-	if (unlikely(!v))
-		return;
-	slot = ec_kvm_exit_slot(vcpu, &v->exit_info);
-	ec_count_exit(v, slot, rdtsc());
-	if (slot == ec_kvm.cpuid_slot)
-		v->query_pending = ec_query_seen(v->vcpu, &v->query);
+	if (likely(v))
+		ec_count_exit(v, ec_kvm_exit_slot(vcpu, &v->exit_info),
+			      rdtsc());
 }
 
 static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
-	if (v && unlikely(ec_count_entry(v, rdtsc())))
-		ec_query_answer_guest(v->vcpu, v->vm, &v->query);
+	if (unlikely(!v))
+		return;
+	ec_count_entry(v, rdtsc());
+	if (unlikely(v->answer.pending))
+		ec_query_deliver(v);
+}
+
+/* Every CPUID KVM completes for a guest; interrupts are on. */
+static notrace void on_kvm_cpuid(EC_KVM_CPUID_PROTO)
+{
+	const u32 kvm[EC_NR_REGS] = { rax, rbx, rcx, rdx };
+	struct kvm_vcpu *vcpu;
+	struct ec_vcpu *v;
+
+	if (likely(!ec_proto_is_leaf(function)))
+		return;
+	vcpu = kvm_get_running_vcpu();
+	v = vcpu ? ec_vcpu_get(vcpu, false) : NULL;
+	if (v)
+		ec_query_prepare(v, function, index, kvm);
 }
 
 /*
- * CPUID run by KVM's instruction emulator, a rare path:
+ * CPUID run by KVM's instruction emulator, a rare path, where the answer
+ * goes to the emulator's copy of the registers:
  * emulator_get_cpuid(ctxt, u32 *eax, u32 *ebx, u32 *ecx, u32 *edx,
  *                    bool exact_only)
  */
 struct cpuid_call {
-	struct kvm_vcpu *vcpu;
+	struct ec_vcpu *v;
 	u32 *regs[EC_NR_REGS];
-	struct ec_query q;
 };
 
 static int on_cpuid_call(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	struct cpuid_call *c = (struct cpuid_call *)ri->data;
 	bool exact_only = (u8)regs_get_kernel_argument(regs, 5);
+	struct kvm_vcpu *vcpu;
 	unsigned int i;
 
-	c->regs[EC_EAX] = (u32 *)regs_get_kernel_argument(regs, 1);
-	/* exact_only: KVM asking itself, not a guest's CPUID. */
-	if (exact_only || !ec_guest_query ||
-	    !ec_proto_is_leaf(*c->regs[EC_EAX]))
-		return 1;	/* no return probe */
-	for (i = EC_EBX; i < EC_NR_REGS; i++)
+	for (i = 0; i < EC_NR_REGS; i++)
 		c->regs[i] = (u32 *)regs_get_kernel_argument(regs, 1 + i);
-	c->vcpu = kvm_get_running_vcpu();
-	c->q.leaf = *c->regs[EC_EAX];
-	c->q.subleaf = *c->regs[EC_ECX];
-	return !c->vcpu;
+	/* exact_only: KVM asking itself, not a guest's CPUID. */
+	if (exact_only || !ec_proto_is_leaf(*c->regs[EC_EAX]))
+		return 1;	/* no return probe */
+	vcpu = kvm_get_running_vcpu();
+	c->v = vcpu ? ec_vcpu_get(vcpu, false) : NULL;
+	if (!c->v)
+		return 1;
+	c->v->answer.emulated = true;
+	c->v->answer.ready = false;
+	return 0;
 }
 
 static int on_cpuid_return(struct kretprobe_instance *ri,
 			   struct pt_regs *regs)
 {
 	struct cpuid_call *c = (struct cpuid_call *)ri->data;
+	struct ec_answer *a = &c->v->answer;
+	unsigned int i;
 
-	ec_query_answer(c->vcpu, &c->q, c->regs);
+	if (a->ready)
+		for (i = 0; i < EC_NR_REGS; i++)
+			*c->regs[i] = a->regs[i];
+	a->emulated = false;
+	a->ready = false;
 	return 0;
 }
 
@@ -140,7 +162,15 @@ static void unregister_cpuid_probe(void)
 		pr_warn("missed %d guest queries\n", cpuid_probe.nmissed);
 }
 
-/* The teardown hook goes first so that no VM state can outlive its VM. */
+static void unregister_tp(struct tracepoint *tp, void *probe)
+{
+	tracepoint_probe_unregister(tp, probe, NULL);
+}
+
+/*
+ * The teardown hook goes first so that no VM state can outlive its VM;
+ * kvm_cpuid last, so that the entry that takes an answer is always seen.
+ */
 int ec_hooks_register(void)
 {
 	int ret;
@@ -151,16 +181,23 @@ int ec_hooks_register(void)
 	ret = register_cpuid_probe();
 	if (ret)
 		goto err_unregister_destroy;
-	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
-	if (ret)
-		goto err_unregister_cpuid;
 	ret = register_tp(&__tracepoint_kvm_entry, on_kvm_entry);
 	if (ret)
-		goto err_unregister_exit;
+		goto err_unregister_cpuid;
+	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	if (ret)
+		goto err_unregister_entry;
+	if (ec_guest_query) {
+		ret = register_tp(ec_kvm.tp_cpuid, on_kvm_cpuid);
+		if (ret)
+			goto err_unregister_exit;
+	}
 	return 0;
 
 err_unregister_exit:
-	tracepoint_probe_unregister(&__tracepoint_kvm_exit, on_kvm_exit, NULL);
+	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+err_unregister_entry:
+	unregister_tp(&__tracepoint_kvm_entry, on_kvm_entry);
 	tracepoint_synchronize_unregister();
 err_unregister_cpuid:
 	unregister_cpuid_probe();
@@ -171,9 +208,10 @@ err_unregister_destroy:
 
 void ec_hooks_unregister(void)
 {
-	tracepoint_probe_unregister(&__tracepoint_kvm_entry, on_kvm_entry,
-				    NULL);
-	tracepoint_probe_unregister(&__tracepoint_kvm_exit, on_kvm_exit, NULL);
+	if (ec_guest_query)
+		unregister_tp(ec_kvm.tp_cpuid, on_kvm_cpuid);
+	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	unregister_tp(&__tracepoint_kvm_entry, on_kvm_entry);
 	/* No probe may still be running once we return. */
 	tracepoint_synchronize_unregister();
 	unregister_cpuid_probe();

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Where exitcount attaches to KVM: the kvm_exit/kvm_entry tracepoints
- * (counting and timing), a kretprobe on kvm_cpuid (answering guests) and
- * a kprobe on VM teardown (freeing per-VM state).
+ * (counting and timing), the kvm_cpuid tracepoint and a kretprobe on the
+ * emulator's CPUID (answering guests), and a kprobe on VM teardown
+ * (freeing per-VM state).
  */
 #ifndef EXITCOUNT_HOOKS_H
 #define EXITCOUNT_HOOKS_H

@@ -49,8 +49,8 @@ static ssize_t reset_write(struct file *file, const char __user *buf,
 	if (ret)
 		return ret;
 	if (yes)
-		ec_reset();
-	return len;
+		ret = ec_reset();
+	return ret ?: len;
 }
 
 static const struct file_operations reset_fops = {
@@ -59,13 +59,14 @@ static const struct file_operations reset_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Without debugfs (debugfs=off, or not built), exitcount still counts. */
 int ec_hostview_init(void)
 {
 	ec_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	if (IS_ERR(ec_dir)) {
-		pr_err("cannot create debugfs directory: %ld\n",
-		       PTR_ERR(ec_dir));
-		return PTR_ERR(ec_dir);
+		pr_warn("no debugfs (%ld): counting and answering guests without the host view\n",
+			PTR_ERR(ec_dir));
+		return 0;
 	}
 	debugfs_create_file("vms", 0400, ec_dir, NULL, &vms_fops);
 	debugfs_create_file("handled", 0400, ec_dir, NULL, &handled_fops);

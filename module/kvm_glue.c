@@ -1,76 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Finding our way into a stock KVM: kvm_x86_ops, the ISA and the exit
- * handler tables are not exported, but kallsyms knows them.
+ * Finding our way into a stock KVM: kvm_x86_ops, the ISA, the exit
+ * handler tables and the kvm_cpuid tracepoint are not exported, but
+ * KVM's modules' symbol tables hold them (symbols.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/kallsyms.h>
-#include <linux/kprobes.h>
 #include <asm/hypervisor.h>
 #include "compat.h"
 #include "kvm_glue.h"
 #include "params.h"
+#include "symbols.h"
 
 struct ec_kvm ec_kvm;
 
-static unsigned long (*lookup_name)(const char *name);
-
-/* kallsyms_lookup_name is not exported since 5.7; a kprobe finds it. */
-static int find_kallsyms(void)
-{
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	int ret = register_kprobe(&kp);
-
-	if (ret) {
-		pr_err("cannot find kallsyms_lookup_name (kprobe: %d)\n", ret);
-		return ret;
-	}
-	lookup_name = ec_callable(kp.addr);
-	unregister_kprobe(&kp);
-	return 0;
-}
-
-unsigned long ec_lookup(const char *name)
-{
-	unsigned long addr = lookup_name(name);
-
-	if (!addr)
-		pr_err("symbol %s not found\n", name);
-	return addr;
-}
-
-/* Entries in the array at @addr, from kallsyms' "name+0x0/0xSIZE" form. */
-static size_t symbol_entries(unsigned long addr)
-{
-	char buf[KSYM_SYMBOL_LEN];
-	unsigned long size;
-	char *slash;
-
-	sprint_symbol(buf, addr);
-	slash = strchr(buf, '/');
-	if (!slash || sscanf(slash + 1, "%lx", &size) != 1)
-		return 0;
-	return size / sizeof(void *);
-}
-
-static bool read_handlers(const char *sym)
+/* The handled set from the vendor module's table of exit handlers. */
+static bool read_handlers(struct module *vendor, const char *sym)
 {
 	const struct ec_isa_table *t = ec_kvm.table;
-	unsigned long addr = ec_lookup(sym);
-	void *const *handlers = (void *const *)addr;
-	size_t n = addr ? symbol_entries(addr) : 0;
+	struct ec_symbol handlers;
 	unsigned int slot;
+	size_t n;
 
-	if (!n)
+	if (ec_module_symbol(vendor, sym, &handlers))
 		return false;
+	n = handlers.size / sizeof(void *);
 	for (slot = 0; slot < ec_other_slot(t); slot++) {
 		u32 nr = ec_slot_nr(t, slot);
 
-		if (t->names[slot] && nr < n && handlers[nr])
+		if (t->names[slot] && nr < n &&
+		    ((void *const *)handlers.addr)[nr])
 			__set_bit(slot, (unsigned long *)ec_kvm.handled);
 	}
-	return true;
+	return n;
 }
 
 static void assume_all_handled(void)
@@ -149,19 +111,66 @@ void ec_kvm_check_reason(struct kvm_vcpu *vcpu)
 	pr_warn("exit reason read directly differs from KVM's get_exit_info(): using it\n");
 }
 
+/* Called through a pointer: on an IBT kernel it must start with ENDBR64. */
+static int check_callable(void)
+{
+	if (ec_ibt_callable(ec_kvm.ops->get_exit_info))
+		return 0;
+	pr_err("kvm_x86_ops.get_exit_info (%ps) does not start with ENDBR64: calling it would fault on a CPU enforcing IBT\n",
+	       ec_kvm.ops->get_exit_info);
+	return -ENOEXEC;
+}
+
+static void read_vendor(void)
+{
+	const char *sym = ec_kvm.table->isa == EC_ISA_VMX ?
+			  "kvm_vmx_exit_handlers" : "svm_exit_handlers";
+	struct module *vendor = ec_module_get(ec_kvm.ops->name);
+
+	ec_kvm.handled_from_kvm = vendor && read_handlers(vendor, sym);
+	if (vendor)
+		module_put(vendor);
+	if (ec_kvm.handled_from_kvm)
+		return;
+	pr_warn("cannot read %s: treating every defined exit reason as handled\n",
+		sym);
+	assume_all_handled();
+}
+
+/* What kvm.ko does not export: its ops table and the CPUID tracepoint. */
+static int read_kvm(void)
+{
+	struct module *kvm = ec_module_get("kvm");
+	struct ec_symbol ops, tp;
+	int ret;
+
+	if (!kvm) {
+		pr_err("module kvm not found\n");
+		return -ENOENT;
+	}
+	ret = ec_module_symbol(kvm, "kvm_x86_ops", &ops);
+	if (!ret)
+		ret = ec_module_symbol(kvm, "__tracepoint_kvm_cpuid", &tp);
+	module_put(kvm);
+	if (ret)
+		return ret;
+	ec_kvm.ops = (struct kvm_x86_ops *)ops.addr;
+	ec_kvm.tp_cpuid = (struct tracepoint *)tp.addr;
+	return 0;
+}
+
 int ec_kvm_init(void)
 {
-	const char *sym;
 	int ret;
 
 	BUILD_BUG_ON(sizeof(ec_kvm.handled) * 8 < EC_MAX_SLOTS);
-	ret = find_kallsyms();
+	ret = read_kvm();
 	if (ret)
 		return ret;
-	ec_kvm.ops = (struct kvm_x86_ops *)ec_lookup("kvm_x86_ops");
-	if (!ec_kvm.ops)
-		return -ENOENT;
 	ret = detect_isa();
+	if (ret)
+		return ret;
+	ret = check_callable();
 	if (ret)
 		return ret;
 	ec_kvm.cpuid_slot = ec_slot(ec_kvm.table, ec_kvm.table->cpuid_nr);
@@ -170,13 +179,6 @@ int ec_kvm_init(void)
 	/* Both tables map their first range, from 0, one to one. */
 	if (!ec_kvm.table->ranges[0].first && !ec_kvm.table->ranges[0].slot)
 		ec_kvm.identity_end = ec_kvm.table->ranges[0].last + 1;
-	sym = ec_kvm.table->isa == EC_ISA_VMX ? "kvm_vmx_exit_handlers" :
-						"svm_exit_handlers";
-	ec_kvm.handled_from_kvm = read_handlers(sym);
-	if (!ec_kvm.handled_from_kvm) {
-		pr_warn("cannot read %s: treating every defined exit reason as handled\n",
-			sym);
-		assume_all_handled();
-	}
+	read_vendor();
 	return 0;
 }

@@ -40,6 +40,7 @@ struct ec_kvm {
 	u32 reason_mask;
 	u32 identity_end;	/* reasons below it are their own slot */
 	struct kvm_x86_ops *ops;
+	struct tracepoint *tp_cpuid;	/* kvm:kvm_cpuid */
 	u64 handled[EC_MAX_SLOTS / 64];	/* bitmap by slot */
 	bool handled_from_kvm;	/* false: read failed, all defined assumed */
 };
@@ -49,9 +50,6 @@ extern struct ec_kvm ec_kvm;
 /* Exported by kvm.ko; declared only in its private trace.h. */
 extern struct tracepoint __tracepoint_kvm_exit;
 extern struct tracepoint __tracepoint_kvm_entry;
-
-/* Symbol address through kallsyms, or 0 (logged) when absent. */
-unsigned long ec_lookup(const char *name);
 
 int ec_kvm_init(void);
 

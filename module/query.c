@@ -2,33 +2,32 @@
 /*
  * The glue between a guest's CPUID and the protocol encoder: which
  * counters the querying guest may see (its own VM's, or the host's with
- * scope=host) and the host facts it is told.
+ * scope=host), the host facts it is told, and when its registers may
+ * take the answer.
  *
- * An executed CPUID is seen twice for free on the exit path: at kvm:kvm_exit
- * its leaf is in the guest's RAX, and at the next kvm:kvm_entry KVM has
- * put its answer in RAX..RDX; we replace it there. So a CPUID of any other
- * leaf costs exitcount nothing beyond the exit count.
+ * KVM reports the CPUIDs it completes for a guest at kvm:kvm_cpuid, with
+ * interrupts on and its answer in hand, just before writing that answer
+ * to RAX..RDX. exitcount answers there, so the sums a query needs are
+ * never added up with interrupts off, and writes the result at the next
+ * entry, after KVM's own write, and only if that entry resumes right
+ * after the same CPUID: nothing but KVM's completion of it has touched
+ * the registers since, and the vCPU is in the same mode. So neither a
+ * nested guest's CPUID (always L1's to answer), nor a VMM's KVM_SET_REGS
+ * after a single step, nor INIT or an SMI in between ever gets our answer
+ * on top of its own registers.
  */
-#include <asm/msr-index.h>
 #include <asm/tsc.h>
+#include "compat.h"
 #include "kvm_glue.h"
 #include "params.h"
 #include "query.h"
 
-bool ec_query_accept(struct kvm_vcpu *vcpu, struct ec_query *q)
-{
-	/*
-	 * With CPUID faulting on, KVM may inject #GP instead of answering;
-	 * SEV-ES guests keep their registers from KVM. Leave both alone.
-	 */
-	if (vcpu->arch.guest_state_protected ||
-	    vcpu->arch.msr_misc_features_enables &
-	    MSR_MISC_FEATURES_ENABLES_CPUID_FAULT)
-		return false;
-	q->leaf = (u32)vcpu->arch.regs[VCPU_REGS_RAX];
-	q->subleaf = (u32)vcpu->arch.regs[VCPU_REGS_RCX];
-	return true;
-}
+static const int gpr[EC_NR_REGS] = {
+	[EC_EAX] = VCPU_REGS_RAX, [EC_EBX] = VCPU_REGS_RBX,
+	[EC_ECX] = VCPU_REGS_RCX, [EC_EDX] = VCPU_REGS_RDX,
+};
+
+#define EC_HF_MODE	(HF_GUEST_MASK | EC_HF_SMM)
 
 static void read_for_guest(const struct ec_source *src, int slot,
 			   struct ec_stats *out)
@@ -36,8 +35,8 @@ static void read_for_guest(const struct ec_source *src, int slot,
 	ec_read(src->ctx, slot, out);
 }
 
-/* Our answer to @q from a vCPU of @vm in @regs; false: leave KVM's. */
-static bool answer(struct ec_vm *vm, const struct ec_query *q,
+/* Our answer to (@leaf, @subleaf) for a vCPU of @vm; false: not ours. */
+static bool answer(const struct ec_vm *vm, u32 leaf, u32 subleaf,
 		   u32 regs[EC_NR_REGS])
 {
 	struct ec_source src = {
@@ -46,43 +45,62 @@ static bool answer(struct ec_vm *vm, const struct ec_query *q,
 		.scope = ec_scope_host ? EC_SCOPE_HOST : EC_SCOPE_VM,
 		.tsc_khz = tsc_khz,
 		.read = read_for_guest,
+		.ctx = ec_scope_host ? NULL : vm,
 	};
 
-	if (!ec_scope_host) {
-		/* Unreachable in practice: the CPUID exit created it. */
-		if (!vm)
-			return false;
-		src.ctx = vm;
-	}
-	return ec_proto_answer(&src, q->leaf, q->subleaf, regs);
+	return ec_proto_answer(&src, leaf, subleaf, regs);
 }
 
-void ec_query_answer_guest(struct kvm_vcpu *vcpu, struct ec_vm *vm,
-			   const struct ec_query *q)
+void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
+		      const u32 kvm[EC_NR_REGS])
 {
-	static const int gpr[EC_NR_REGS] = {
-		[EC_EAX] = VCPU_REGS_RAX, [EC_EBX] = VCPU_REGS_RBX,
-		[EC_ECX] = VCPU_REGS_RCX, [EC_EDX] = VCPU_REGS_RDX,
-	};
-	u32 regs[EC_NR_REGS];
+	const struct kvm_vcpu *vcpu = v->vcpu;
+	struct ec_answer *a = &v->answer;
+	u32 mode = vcpu->arch.hflags & EC_HF_MODE;
+
+	/* L2's CPUID is L1's to answer; SEV-ES guests keep KVM's. */
+	if (mode & HF_GUEST_MASK || vcpu->arch.guest_state_protected)
+		return;
+	if (!answer(v->vm, leaf, subleaf, a->regs))
+		return;
+	if (a->emulated) {
+		a->ready = true;
+		return;
+	}
+	memcpy(a->kvm, kvm, sizeof(a->kvm));
+	a->hflags = mode;
+	a->pending = true;
+}
+
+/*
+ * Since the exit, KVM advanced RIP past the CPUID and wrote its answer to
+ * RAX..RDX (still there; KVM marks no GPR but RSP dirty), and nothing
+ * else: INIT and KVM_SET_REGS also mark RSP, SMM entry or a nested
+ * VM-entry changes the mode.
+ */
+static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
+				const struct ec_answer *a)
+{
 	unsigned int i;
 
-	if (!answer(vm, q, regs))
+	if (vcpu->arch.regs_dirty != BIT(VCPU_REGS_RIP) ||
+	    (vcpu->arch.hflags & EC_HF_MODE) != a->hflags)
+		return false;
+	for (i = 0; i < EC_NR_REGS; i++)
+		if (vcpu->arch.regs[gpr[i]] != a->kvm[i])
+			return false;
+	return true;
+}
+
+void ec_query_deliver(struct ec_vcpu *v)
+{
+	struct kvm_vcpu *vcpu = v->vcpu;
+	unsigned int i;
+
+	v->answer.pending = false;
+	if (!resumes_after_cpuid(vcpu, &v->answer))
 		return;
 	/* As CPUID does: 32-bit results, upper halves cleared. */
 	for (i = 0; i < EC_NR_REGS; i++)
-		vcpu->arch.regs[gpr[i]] = regs[i];
-}
-
-void ec_query_answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
-		     u32 *regs[EC_NR_REGS])
-{
-	u32 out[EC_NR_REGS];
-	unsigned int i;
-
-	rcu_read_lock();
-	if (answer(ec_vm_of_vcpu(vcpu), q, out))
-		for (i = 0; i < EC_NR_REGS; i++)
-			*regs[i] = out[i];
-	rcu_read_unlock();
+		vcpu->arch.regs[gpr[i]] = v->answer.regs[i];
 }

@@ -3,31 +3,17 @@
 #ifndef EXITCOUNT_QUERY_H
 #define EXITCOUNT_QUERY_H
 
-#include <linux/kvm_host.h>
 #include "counters.h"
-#include "params.h"
-
-/* Slow part of ec_query_seen(), for our own leaves only. */
-bool ec_query_accept(struct kvm_vcpu *vcpu, struct ec_query *q);
 
 /*
- * At a CPUID exit: is it a query KVM will complete? Then fill @q, to be
- * answered at the vCPU's next entry, once KVM has written its own answer
- * to the guest's registers. Inline: most CPUIDs are not ours.
+ * kvm:kvm_cpuid for one of our leaves: KVM answered (@leaf, @subleaf) of
+ * @v with @kvm. Prepare our answer for the next entry, or, inside KVM's
+ * instruction emulator, for the probe that hands it over there.
  */
-static inline bool ec_query_seen(struct kvm_vcpu *vcpu, struct ec_query *q)
-{
-	return ec_guest_query &&
-	       ec_proto_is_leaf((u32)vcpu->arch.regs[VCPU_REGS_RAX]) &&
-	       ec_query_accept(vcpu, q);
-}
+void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
+		      const u32 kvm[EC_NR_REGS]);
 
-/* Overwrite the guest's RAX..RDX, KVM's answer, with ours to @q (from @vm). */
-void ec_query_answer_guest(struct kvm_vcpu *vcpu, struct ec_vm *vm,
-			   const struct ec_query *q);
-
-/* Same, for CPUID emulated by KVM's instruction emulator. */
-void ec_query_answer(struct kvm_vcpu *vcpu, const struct ec_query *q,
-		     u32 *regs[EC_NR_REGS]);
+/* Entry with an answer pending: written if it resumes after its CPUID. */
+void ec_query_deliver(struct ec_vcpu *v);
 
 #endif /* EXITCOUNT_QUERY_H */

@@ -620,6 +620,13 @@ int hostview_read(struct hostview *hv)
 			if (!strncmp(line + end, "reason ", 7)) {
 				if (!parse_reason(&vm->s, line + end))
 					hv_bad(hv, line);
+			} else if (!strncmp(line + end, "nested ", 7)) {
+				int e2 = 0;
+
+				if (sscanf(line + end, "nested exits %llu%n",
+					   &vm->nested, &e2) != 1 ||
+				    line[end + e2])
+					hv_bad(hv, line);
 			} else {
 				int e2 = 0;
 

@@ -263,6 +263,7 @@ struct hv_vm {
 	long id;
 	long pid;
 	struct hv_set s;
+	unsigned long long nested;	/* exits taken in guest mode (L2) */
 };
 
 struct hostview {
