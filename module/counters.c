@@ -84,6 +84,7 @@ struct ec_pool {
 static struct ec_pool ec_vcpu_pool = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(ec_vcpu_pool.lock),
 };
+
 static struct ec_pool ec_vm_pool = {
 	.lock = __RAW_SPIN_LOCK_UNLOCKED(ec_vm_pool.lock),
 };
@@ -100,23 +101,21 @@ static void pool_free_unused(struct ec_pool *pool)
 static bool pool_fill(struct ec_pool *pool)
 {
 	unsigned long flags;
+	bool full = false;
 	void *p;
 
-	for (;;) {
+	while (!full) {
 		p = kzalloc(pool->size, GFP_KERNEL);
 		if (!p)
 			return false;
 		raw_spin_lock_irqsave(&pool->lock, flags);
-		if (pool->n < EC_POOL_SIZE) {
+		full = pool->n == EC_POOL_SIZE;
+		if (!full)
 			pool->obj[pool->n++] = p;
-			p = NULL;
-		}
 		raw_spin_unlock_irqrestore(&pool->lock, flags);
-		if (p) {
-			kfree(p);
-			return true;
-		}
 	}
+	kfree(p);
+	return true;
 }
 
 static void pool_refill(struct work_struct *work)
@@ -233,7 +232,7 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 		return NULL;
 	if (!vm_find(vcpu->kvm))
 		spare = vm_alloc(vcpu->kvm);
-	ec_kvm_check_reason(vcpu);
+	v->reason_src = ec_kvm_reason_src(vcpu);
 	v->vcpu = vcpu;
 	raw_spin_lock_irqsave(&ec_lock, flags);
 	vm = vm_get(vcpu->kvm, spare);
@@ -368,17 +367,25 @@ static struct ec_base __rcu **base_of(struct ec_vm *vm)
 	return vm ? &vm->base : &ec_host_base;
 }
 
+/*
+ * Under RCU: the base of @vm (NULL: the host), read before any sum.
+ * Counters only grow, so sums read after a reset's base are at least
+ * that base.
+ */
+static const struct ec_base *base_get(const struct ec_vm *vm)
+{
+	const struct ec_base *base = rcu_dereference(*base_of((struct ec_vm *)vm));
+
+	smp_rmb();	/* the base, then the counters */
+	return base;
+}
+
 void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out)
 {
 	const struct ec_base *base;
 
 	rcu_read_lock();
-	/*
-	 * The base before the sums: counters only grow, so sums read after
-	 * a reset's base are at least that base.
-	 */
-	base = rcu_dereference(*base_of((struct ec_vm *)vm));
-	smp_rmb();
+	base = base_get(vm);
 	sum_slot(vm, slot, out);
 	if (base)
 		stats_sub(out, pick(&base->total, base->stats, slot));
@@ -401,8 +408,7 @@ static void snapshot(const struct ec_vm *vm, struct ec_base *out)
 	const struct ec_base *base;
 	int slot;
 
-	base = rcu_dereference(*base_of((struct ec_vm *)vm));
-	smp_rmb();
+	base = base_get(vm);
 	sum_all(vm, out);
 	if (!base)
 		return;

@@ -54,6 +54,7 @@ struct ec_vcpu {
 	struct ec_vm *vm;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
 	unsigned int exit_slot;
+	enum ec_reason_src reason_src;
 	u64 nested;			/* exits taken in guest mode (L2) */
 	struct ec_answer answer;
 	struct ec_exit_info exit_info;

@@ -23,8 +23,8 @@ static notrace void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
 
 	if (likely(v))
-		ec_count_exit(v, ec_kvm_exit_slot(vcpu, &v->exit_info),
-			      rdtsc());
+		ec_count_exit(v, ec_kvm_exit_slot(vcpu, v->reason_src,
+						  &v->exit_info), rdtsc());
 }
 
 static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)

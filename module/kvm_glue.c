@@ -92,23 +92,30 @@ static bool svm_vmcb_agrees(struct kvm_vcpu *vcpu,
 	       vmcb->control.exit_int_info == x->intr_info;
 }
 
-void ec_kvm_check_reason(struct kvm_vcpu *vcpu)
+/*
+ * Checked against get_exit_info() once per vCPU. A TD vCPU (TDX) has no
+ * VMCS exitcount may read: protected guest state on VMX means TDX.
+ */
+enum ec_reason_src ec_kvm_reason_src(struct kvm_vcpu *vcpu)
 {
 	enum ec_reason_src src = READ_ONCE(ec_kvm.reason_src);
 	struct ec_exit_info x;
 	bool ok;
 
 	if (src == EC_REASON_OPS)
-		return;
+		return src;
+	if (src == EC_REASON_VMREAD && vcpu->arch.guest_state_protected)
+		return EC_REASON_OPS;
 	ec_kvm_exit_info(vcpu, &x);
 	if (src == EC_REASON_VMREAD)
 		ok = ec_vmread_exit_reason() == x.reason;
 	else
 		ok = svm_vmcb_agrees(vcpu, &x);
 	if (ok)
-		return;
+		return src;
 	WRITE_ONCE(ec_kvm.reason_src, EC_REASON_OPS);
 	pr_warn("exit reason read directly differs from KVM's get_exit_info(): using it\n");
+	return EC_REASON_OPS;
 }
 
 /* Called through a pointer: on an IBT kernel it must start with ENDBR64. */

@@ -53,8 +53,8 @@ extern struct tracepoint __tracepoint_kvm_entry;
 
 int ec_kvm_init(void);
 
-/* At a vCPU's first exit: can the exit path read its reason directly? */
-void ec_kvm_check_reason(struct kvm_vcpu *vcpu);
+/* At a vCPU's first exit: where its exit path reads the exit reason. */
+enum ec_reason_src ec_kvm_reason_src(struct kvm_vcpu *vcpu);
 
 /*
  * struct vcpu_svm, private to kvm_amd, starts with the vCPU and then the
@@ -87,11 +87,12 @@ static __always_inline void ec_kvm_exit_info(struct kvm_vcpu *vcpu,
 
 /* Slot of the exit @vcpu just took, as kvm:kvm_exit reports it. */
 static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
+						     enum ec_reason_src src,
 						     struct ec_exit_info *x)
 {
 	u32 reason;
 
-	switch (READ_ONCE(ec_kvm.reason_src)) {
+	switch (src) {
 	case EC_REASON_VMREAD:
 		reason = ec_vmread_exit_reason();
 		break;
