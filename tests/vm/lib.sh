@@ -10,7 +10,7 @@
 # Source it from bash:  . tests/vm/lib.sh
 #
 # Environment:
-#   KVER         kernel to use (default: newest installed 6.1.0-*-amd64)
+#   KVER         kernel to use (default: newest installed 6.1.0-N-amd64, not -rt-)
 #   KEEP=1       keep the work directory when a run fails
 #   EXITCOUNT_KO use this prebuilt exitcount.ko instead of building one
 #   TMPDIR       where the work directory goes (default /tmp)
@@ -39,7 +39,7 @@ ec_quiet() { # LOG CMD...
 # KVER: the newest installed Debian 6.1 kernel unless set.
 ec_pick_kver() {
 	if [ -z "${KVER:-}" ]; then
-		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '6.1.0-*-amd64' \
+		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -regex '.*/6\.1\.0-[0-9]+-amd64' \
 			-printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
 	fi
 	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
