@@ -382,6 +382,9 @@ static void check_rounds(struct kvm_vm *vm, unsigned int rounds)
 	if (n_exits > 0)
 		CHECK_EQ(e[n_exits - 1].exit_code, SVM_EXIT_VMMCALL,
 			 "L2's last #VMEXIT is its VMMCALL (0x81)");
+	CHECK(ctl->l2_ptr == ND_L2Q + rounds * sizeof(*q) && ctl->budget == 1,
+	      "L2 stored its %u answers, L1 resumed it after each CPUID (L2 at 0x%x, budget %u)",
+	      rounds, ctl->l2_ptr, ctl->budget);
 	for (i = 0; i < rounds && i < n_exits; i++) {
 		bool code = e[i].exit_code == SVM_EXIT_CPUID &&
 			    e[i].l2_rip == cpuid_rip;
@@ -487,7 +490,8 @@ static uint64_t hv_exits(const struct hv_set *s, uint32_t nr)
 	int i;
 
 	for (i = 0; i < s->nr_reasons; i++)
-		if (s->reasons[i].nr == nr && strcmp(s->reasons[i].name, "other"))
+		if (s->reasons[i].nr == nr &&
+		    strcmp(s->reasons[i].name, "other") != 0)
 			return s->reasons[i].exits;
 	return 0;
 }
