@@ -135,6 +135,7 @@ obj0=$(objects)
 run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loaded
 run "kvm_exits" $T/kvm_exits
 run "kvm_scope[vm]" $T/kvm_scope --expect=vm
+run "kvm_nested[vm]" $T/kvm_nested --expect=vm
 check "kprobes list shows our probes on emulator_get_cpuid and kvm_arch_destroy_vm while loaded" \
 	sh -c "/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list &&
 		/bin/grep -qw kvm_arch_destroy_vm /sys/kernel/debug/kprobes/list"
@@ -167,6 +168,7 @@ unload
 run "kvm_protocol[unloaded]" $T/kvm_protocol --expect=absent --tag="kvm_protocol[unloaded]" \
 	--ref=/tmp/untouched.loaded --save-ref=/tmp/untouched.unloaded
 run "kvm_fuzz[module out]" $T/kvm_fuzz --expect=absent --sample=/tmp/fuzz.sample
+run "kvm_nested[unloaded]" $T/kvm_nested --expect=absent
 
 # --- guest_query=0: loaded, but guests get KVM's answers
 load guest_query=0
