@@ -19,6 +19,7 @@ on_612() {
 }
 k612=$(ls /lib/modules | grep -E '^6\.12\.[0-9]+\+deb12-amd64$' | sort -V | tail -n 1)
 suite unit make -s -C tests unit
+suite exit-path tests/exitpath/run.sh
 suite cli tests/cli/run.sh
 suite fuzz make -s -C tests/fuzz fuzz-short
 suite vm-svm tests/vm/run-svm.sh
