@@ -36,11 +36,14 @@ ec_quiet() { # LOG CMD...
 	"$@" >"$log" 2>&1
 }
 
-# KVER: the newest installed Debian 6.1 kernel unless set.
+# KVER: the newest installed Debian 6.1 kernel unless set: 6.1.0-N-amd64,
+# not a flavour such as 6.1.0-N-rt-amd64 (its kvm_amd refuses to load
+# under QEMU TCG: no constant TSC).
 ec_pick_kver() {
 	if [ -z "${KVER:-}" ]; then
-		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '6.1.0-*-amd64' \
-			-printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
+		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -regextype posix-extended \
+			-regex '.*/6\.1\.0-[0-9]+-amd64' -printf '%f\n' 2>/dev/null |
+			sort -V | tail -n 1)
 	fi
 	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
 	export KVER
