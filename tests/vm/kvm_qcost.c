@@ -20,7 +20,8 @@
  * after QCOST_PROBE exits is not run N times (a module summing over every
  * VM would take minutes): its figure comes from those exits.
  *
- * --bench prints "QCOST <scope> <K> <key> <ns none> <ns K>" lines too.
+ * --bench prints "QCOST <scope> <K> <key> <ns none> <ns K> <exits timed
+ * with K>" lines too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -226,9 +227,8 @@ int main(int argc, char **argv)
 			 k->many / k->none,
 			 k->many_n != n ? "  (K: " QCOST_PROBE_STR " exits only)" : "");
 		if (bench)
-			printf("QCOST %s %u %s %.1f %.1f\n", scope, nr_vms,
-			       k->key,
-			       k->none, k->many);
+			printf("QCOST %s %u %s %.1f %.1f %u\n", scope, nr_vms,
+			       k->key, k->none, k->many, k->many_n);
 	}
 	for (i = 0; i < NR_KINDS; i++) {
 		const struct kind *k = &kinds[i];
