@@ -23,9 +23,11 @@ suite exit-path tests/exitpath/run.sh
 suite cli tests/cli/run.sh
 suite fuzz make -s -C tests/fuzz fuzz-short
 suite vm-svm tests/vm/run-svm.sh
+suite vm-qcost tests/vm/run-qcost.sh
 suite vm-nested tests/vm/nested.sh
 suite vm-vmx tests/vm/run-vmx.sh
 suite vm-svm-6.12 on_612 tests/vm/run-svm.sh
+suite vm-qcost-6.12 on_612 tests/vm/run-qcost.sh
 suite vm-vmx-6.12 on_612 tests/vm/run-vmx.sh
 
 suites_report
