@@ -417,14 +417,18 @@ static void snapshot(const struct ec_vm *vm, struct ec_base *out)
 		stats_sub(&out->stats[slot], &base->stats[slot]);
 }
 
+/* The total line is the sum of the reason lines, read at the same time. */
 static void show_stats(struct seq_file *m, const char *who,
 		       const struct ec_base *s)
 {
 	const struct ec_isa_table *t = ec_kvm.table;
+	struct ec_stats total = { 0 };
 	unsigned int i;
 
-	seq_printf(m, "%s exits %llu cycles %llu\n", who, s->total.count,
-		   s->total.cycles);
+	for (i = 0; i < nr_slots(); i++)
+		stats_read(&total, &s->stats[i]);
+	seq_printf(m, "%s exits %llu cycles %llu\n", who, total.count,
+		   total.cycles);
 	for (i = 0; i < nr_slots(); i++) {
 		if (!s->stats[i].count)
 			continue;
