@@ -59,7 +59,7 @@ void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 	u32 mode = vcpu->arch.hflags & EC_HF_MODE;
 
 	/* L2's CPUID is L1's to answer; SEV-ES guests keep KVM's. */
-	if (mode & HF_GUEST_MASK || vcpu->arch.guest_state_protected)
+	if (mode & HF_GUEST_MASK || ec_guest_state_protected(vcpu))
 		return;
 	if (!answer(v->vm, leaf, subleaf, a->regs))
 		return;
