@@ -115,6 +115,22 @@ static_assert(EC_KVM_ENTRY_FORCED ==
  */
 #define ec_svm_exit_code(control)	lower_32_bits((control)->exit_code)
 
+/*
+ * vcpu->arch.regs_dirty: a u32 up to 7.0 (7.0.0-44 has it), a one-word
+ * DECLARE_BITMAP by 7.2. Read by its declared size, not the version.
+ */
+static __always_inline unsigned long
+ec_regs_dirty(const struct kvm_vcpu *vcpu)
+{
+	const void *dirty = &vcpu->arch.regs_dirty;
+
+	BUILD_BUG_ON(sizeof(vcpu->arch.regs_dirty) != sizeof(u32) &&
+		     sizeof(vcpu->arch.regs_dirty) != sizeof(unsigned long));
+	if (sizeof(vcpu->arch.regs_dirty) == sizeof(u32))
+		return *(const u32 *)dirty;
+	return *(const unsigned long *)dirty;
+}
+
 /* vcpu->arch.guest_state_protected (SEV-ES, later TDX) came with 5.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define ec_guest_state_protected(vcpu)	((vcpu)->arch.guest_state_protected)

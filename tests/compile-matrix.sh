@@ -407,10 +407,11 @@ for e in "${entries[@]}"; do
 	status=$?
 	builds=no
 	[ $status -eq 0 ] && [ -e "$(build_dir "$root")/exitcount.ko" ] && builds=yes
-	# Compiler and modpost warnings; the "compiler differs" notice is
-	# about the build machine, not the module.
+	# Compiler and modpost warnings; the "compiler differs" and
+	# "pahole version differs" notices are about the build machine, not
+	# the module.
 	warnings=$(grep -E -i '(^|[: ])warning:' "$log" |
-		grep -c -v 'the compiler differs')
+		grep -c -v -e 'the compiler differs' -e 'pahole version differs')
 	first=$(grep -E -m 1 '(error|ERROR):|Error [0-9]+' "$log" |
 		sed 's|^[^ ]*/exitcount/||')
 	dkms=no
