@@ -131,6 +131,13 @@ ec_regs_dirty(const struct kvm_vcpu *vcpu)
 	return *(const unsigned long *)dirty;
 }
 
+/*
+ * RIP's bit in regs_dirty: VCPU_REGS_RIP up to 7.0, VCPU_REG_RIP by 7.2
+ * (the VCPU_EXREG_* became VCPU_REG_* too). An enum constant cannot be
+ * tested with #ifdef, but both layouts put RIP right after R15.
+ */
+#define EC_VCPU_REG_RIP		(VCPU_REGS_R15 + 1)
+
 /* vcpu->arch.guest_state_protected (SEV-ES, later TDX) came with 5.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
 #define ec_guest_state_protected(vcpu)	((vcpu)->arch.guest_state_protected)

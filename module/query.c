@@ -83,7 +83,7 @@ static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
 {
 	unsigned int i;
 
-	if (ec_regs_dirty(vcpu) != BIT(VCPU_REGS_RIP) ||
+	if (ec_regs_dirty(vcpu) != BIT(EC_VCPU_REG_RIP) ||
 	    (vcpu->arch.hflags & EC_HF_MODE) != a->hflags)
 		return false;
 	for (i = 0; i < EC_NR_REGS; i++)
