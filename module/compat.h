@@ -59,32 +59,30 @@ static_assert(ec_fn_type_is(EC_KVM_OP(get_exit_info),
 #endif
 
 /*
- * kvm:kvm_entry took the vCPU only until "KVM: x86: Fully defer to vendor
+ * kvm:kvm_entry took the vCPU alone until "KVM: x86: Fully defer to vendor
  * code to decide how to force immediate exit" (6.9) added
- * force_immediate_exit, with a second parameter to vcpu_run(); stable
- * backported it to 6.1.y (Debian's 6.1.0-56 = 6.1.192 has it). The
- * static_assert checks the choice against vcpu_run()'s declaration (a
- * bool, later u64 run_flags), so a stable release with the backport that
- * the version test misses fails to build: under kCFI a probe whose
- * prototype differs from TP_PROTO would fault. (5.15 and older call it
- * run(); the tracepoint there takes the vCPU alone.)
+ * force_immediate_exit, and with it a second parameter to vcpu_run() (a
+ * bool, later u64 run_flags). Stable kernels took it too, not by version:
+ * Debian's 6.1.0-56 (6.1.192) and Ubuntu's 6.8.0-151 have it. Under kCFI a
+ * probe must match TP_PROTO exactly, so the probe is chosen from
+ * vcpu_run()'s declaration (ec_kvm_entry_probe(), a constant expression),
+ * not from the version. vcpu_run() was run() until 5.18 ("KVM: x86: Rename
+ * kvm_x86_ops pointers to align w/ preferred vendor names"); 5.10 and
+ * 5.15 have the one-argument tracepoint.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) || \
-	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 192) && \
-	 LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0))
-#define EC_KVM_ENTRY_FORCED	1
-#define EC_KVM_ENTRY_PROTO	void *data, struct kvm_vcpu *vcpu, \
-				bool force_immediate_exit
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
+#define EC_KVM_ENTRY_FORCED \
+	(!ec_fn_type_is(EC_KVM_OP(vcpu_run), fastpath_t (*)(struct kvm_vcpu *)))
 #else
 #define EC_KVM_ENTRY_FORCED	0
+#endif
 #define EC_KVM_ENTRY_PROTO	void *data, struct kvm_vcpu *vcpu
-#endif
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0)
-static_assert(EC_KVM_ENTRY_FORCED ==
-	      !ec_fn_type_is(EC_KVM_OP(vcpu_run),
-			     fastpath_t (*)(struct kvm_vcpu *)),
-	      "kvm:kvm_entry's prototype differs from compat.h's choice");
-#endif
+#define EC_KVM_ENTRY_FORCED_PROTO void *data, struct kvm_vcpu *vcpu, \
+				bool force_immediate_exit
+/* The probe to register: @plain (EC_KVM_ENTRY_PROTO) or @forced. */
+#define ec_kvm_entry_probe(plain, forced) \
+	__builtin_choose_expr(EC_KVM_ENTRY_FORCED, (void *)(forced), \
+			      (void *)(plain))
 
 /*
  * Where kvm:kvm_entry fires. Up to 5.10, in x86.c's vcpu_enter_guest(),

@@ -28,7 +28,7 @@ static notrace void on_kvm_exit(EC_KVM_EXIT_PROTO)
 						  EC_KVM_EXIT_REASON), rdtsc());
 }
 
-static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
+static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
@@ -38,6 +38,19 @@ static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
 	if (unlikely(v->answer.pending))
 		ec_query_deliver(v);
 }
+
+/* kvm:kvm_entry has one of two prototypes (compat.h): a probe for each. */
+static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
+{
+	kvm_entry(vcpu);
+}
+
+static notrace void on_kvm_entry_forced(EC_KVM_ENTRY_FORCED_PROTO)
+{
+	kvm_entry(vcpu);
+}
+
+#define ON_KVM_ENTRY	ec_kvm_entry_probe(on_kvm_entry, on_kvm_entry_forced)
 
 /* Every CPUID KVM completes for a guest; interrupts are on. */
 static notrace void on_kvm_cpuid(EC_KVM_CPUID_PROTO)
@@ -182,7 +195,7 @@ int ec_hooks_register(void)
 	ret = register_cpuid_probe();
 	if (ret)
 		goto err_unregister_destroy;
-	ret = register_tp(ec_kvm.tp_entry, on_kvm_entry);
+	ret = register_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	if (ret)
 		goto err_unregister_cpuid;
 	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
@@ -198,7 +211,7 @@ int ec_hooks_register(void)
 err_unregister_exit:
 	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
 err_unregister_entry:
-	unregister_tp(ec_kvm.tp_entry, on_kvm_entry);
+	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	tracepoint_synchronize_unregister();
 err_unregister_cpuid:
 	unregister_cpuid_probe();
@@ -212,7 +225,7 @@ void ec_hooks_unregister(void)
 	if (ec_guest_query)
 		unregister_tp(ec_kvm.tp_cpuid, on_kvm_cpuid);
 	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
-	unregister_tp(ec_kvm.tp_entry, on_kvm_entry);
+	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	/* No probe may still be running once we return. */
 	tracepoint_synchronize_unregister();
 	unregister_cpuid_probe();
