@@ -13,7 +13,7 @@
 #   ENTRY      only these entries (default: all)
 #
 # debian-6.1 and debian-6.12 build against this machine's Debian 12 headers
-# (tests/deps.sh installs them). Every other entry builds in a minimal
+# (tests/deps.sh installs them; the generic flavour, not -rt or -cloud). Every other entry builds in a minimal
 # chroot of its own release (debootstrap, as root), where apt installs the
 # newest headers package of that kernel series and the compiler the kernel
 # was built with: the environment DKMS has on that distribution. Not the
@@ -74,7 +74,7 @@ ubuntu_mirror=${EXITCOUNT_UBUNTU_MIRROR:-$(apt_archive Ubuntu "" ubuntu)}
 # machine (host), or the headers packages to choose the newest of, as an
 # extended regex, and the suites to choose from.
 entries=(
-	"debian-6.1|host|/usr/src/linux-headers-6.1.*-amd64"
+	"debian-6.1|host|/usr/src/linux-headers-6.1.0-[0-9]*[0-9]-amd64"
 	"debian-6.12|host|/usr/src/linux-headers-6.12.*+deb12-amd64"
 	"debian-5.10|bullseye|^linux-headers-5\.10\.0-[0-9]+-amd64$|bullseye bullseye-updates bullseye-security"
 	"ubuntu-5.15|jammy|^linux-headers-5\.15\.0-[0-9]+-generic$|jammy jammy-updates jammy-security"
