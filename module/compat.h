@@ -23,7 +23,9 @@
 #endif
 
 #define ec_fn_type_is(fn, type)	__builtin_types_compatible_p(typeof(fn), type)
-#define EC_KVM_OP(op)		(((struct kvm_x86_ops *)NULL)->op)
+
+/* For typeof() only: kvm_x86_ops' members as the kernel declares them. */
+#define EC_KVM_OPS		((struct kvm_x86_ops *)NULL)
 
 /*
  * kvm:kvm_exit passed the exit reason ahead of the vCPU, and
@@ -33,16 +35,24 @@
  * is not: the static_assert holds the version test to what the kernel
  * declares, so a kernel that disagrees fails to build instead of
  * miscounting (a probe must match TP_PROTO exactly under kCFI anyway).
- * EC_KVM_EXIT_REASON is the reason the tracepoint passed, if any (0).
+ * EC_KVM_EXIT_REASON is the reason the tracepoint passed, if any (0);
+ * there ec_get_exit_info() leaves *reason alone, and exitcount never
+ * calls it for the reason (kvm_glue.c: EC_REASON_ARG).
  */
 #if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
 #define EC_KVM_EXIT_PASSES_REASON	1
 #define EC_KVM_EXIT_PROTO	void *data, unsigned int ec_exit_reason, \
 				struct kvm_vcpu *vcpu, u32 isa
 #define EC_KVM_EXIT_REASON	ec_exit_reason
-#define ec_get_exit_info(ops, vcpu, reason, info1, info2, intr, err) \
-	(ops)->get_exit_info(vcpu, info1, info2, intr, err)
-static_assert(ec_fn_type_is(EC_KVM_OP(get_exit_info),
+static __always_inline void ec_get_exit_info(struct kvm_x86_ops *ops,
+					     struct kvm_vcpu *vcpu, u32 *reason,
+					     u64 *info1, u64 *info2,
+					     u32 *intr_info, u32 *error_code)
+{
+	ops->get_exit_info(vcpu, info1, info2, intr_info, error_code);
+}
+
+static_assert(ec_fn_type_is(EC_KVM_OPS->get_exit_info,
 			    void (*)(struct kvm_vcpu *, u64 *, u64 *, u32 *,
 				     u32 *)),
 	      "get_exit_info() reports the exit reason: see compat.h");
@@ -50,9 +60,15 @@ static_assert(ec_fn_type_is(EC_KVM_OP(get_exit_info),
 #define EC_KVM_EXIT_PASSES_REASON	0
 #define EC_KVM_EXIT_PROTO	void *data, struct kvm_vcpu *vcpu, u32 isa
 #define EC_KVM_EXIT_REASON	0
-#define ec_get_exit_info(ops, vcpu, reason, info1, info2, intr, err) \
-	(ops)->get_exit_info(vcpu, reason, info1, info2, intr, err)
-static_assert(ec_fn_type_is(EC_KVM_OP(get_exit_info),
+static __always_inline void ec_get_exit_info(struct kvm_x86_ops *ops,
+					     struct kvm_vcpu *vcpu, u32 *reason,
+					     u64 *info1, u64 *info2,
+					     u32 *intr_info, u32 *error_code)
+{
+	ops->get_exit_info(vcpu, reason, info1, info2, intr_info, error_code);
+}
+
+static_assert(ec_fn_type_is(EC_KVM_OPS->get_exit_info,
 			    void (*)(struct kvm_vcpu *, u32 *, u64 *, u64 *,
 				     u32 *, u32 *)),
 	      "get_exit_info() does not report the exit reason: see compat.h");
@@ -72,7 +88,7 @@ static_assert(ec_fn_type_is(EC_KVM_OP(get_exit_info),
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
 #define EC_KVM_ENTRY_FORCED \
-	(!ec_fn_type_is(EC_KVM_OP(vcpu_run), fastpath_t (*)(struct kvm_vcpu *)))
+	(!ec_fn_type_is(EC_KVM_OPS->vcpu_run, fastpath_t (*)(struct kvm_vcpu *)))
 #else
 #define EC_KVM_ENTRY_FORCED	0
 #endif
