@@ -46,10 +46,23 @@ static void assume_all_handled(void)
 			__set_bit(slot, (unsigned long *)ec_kvm.handled);
 }
 
+/* @name, pinned, if it is the vendor module that filled kvm_x86_ops. */
+static struct module *vendor_get(const char *name)
+{
+	struct module *mod = ec_module_get(name);
+
+	if (mod && !within_module((unsigned long)ec_kvm.ops->get_exit_info,
+				  mod)) {
+		module_put(mod);	/* loading or failing, not KVM's */
+		return NULL;
+	}
+	return mod;
+}
+
 /*
- * The ISA from the vendor module that is loaded: kvm_x86_ops.name came
- * only with 5.16, and only one of them can hold kvm_x86_ops. @vendor is
- * pinned for read_vendor().
+ * The ISA from the vendor module whose code kvm_x86_ops points into
+ * (kvm_x86_ops.name came only with 5.16). @vendor is pinned for
+ * read_vendor().
  */
 static int detect_isa(struct module **vendor)
 {
@@ -58,12 +71,12 @@ static int detect_isa(struct module **vendor)
 		pr_err("no KVM vendor module loaded: modprobe kvm_intel or kvm_amd first\n");
 		return -ENODEV;
 	}
-	*vendor = ec_module_get("kvm_intel");
+	*vendor = vendor_get("kvm_intel");
 	if (*vendor) {
 		ec_kvm.table = &ec_vmx_table;
 		return 0;
 	}
-	*vendor = ec_module_get("kvm_amd");
+	*vendor = vendor_get("kvm_amd");
 	if (*vendor) {
 		ec_kvm.table = &ec_svm_table;
 		return 0;
