@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential bc kmod cpio xz-utils dkms openssl file git
 	linux-image-amd64 linux-headers-amd64
+	linux-image-rt-amd64 linux-headers-rt-amd64	# PREEMPT_RT: Bochs, tests/exitpath
 	qemu-system-x86 busybox-static cpuid
 	bochs bochsbios vgabios isolinux syslinux-common xorriso
 	libcmocka-dev libcpuid-dev pkg-config python3

@@ -9,6 +9,9 @@
 #   a  no module            b  exitcount (defaults)
 #   c  exitcount scope=host d  exitcount guest_query=0
 #   e  no module, kvm:kvm_exit and kvm:kvm_entry traced into the buffer
+# With bench_qcost_vms=K on the command line, only kvm_qcost runs instead,
+# under exitcount scope=host and scope=vm: its "QCOST <scope> <K> <kind>
+# <ns none> <ns K>" lines (a query's cost with no other VM and K idle VMs).
 
 ROUNDS=$(sed -n 's/.*bench_rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
 EXITS=$(sed -n 's/.*bench_exits=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -44,6 +47,16 @@ echo "# exitcount-bench: begin"
 echo "# kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
 while read -r m; do insmod "/modules/$m"; done </modules/kvm.list
 dmesg -c >/dev/null
+QCOST_VMS=$(sed -n 's/.*bench_qcost_vms=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ -n "$QCOST_VMS" ] && ROUNDS=0
+for scope in ${QCOST_VMS:+host vm}; do
+	insmod /modules/exitcount.ko scope=$scope || echo "ERROR qcost $scope insmod failed"
+	# Exit status 1: a claim failed (the figures are what we want here).
+	/tests/kvm_qcost --bench --scope=$scope --vms="$QCOST_VMS" --n="$EXITS" >/tmp/qcost.out 2>&1
+	[ $? -le 1 ] || { echo "ERROR qcost $scope failed:"; cat /tmp/qcost.out; }
+	grep '^QCOST ' /tmp/qcost.out
+	rmmod exitcount
+done
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	for c in $CONFIGS; do

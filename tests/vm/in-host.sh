@@ -105,6 +105,66 @@ unload() {
 	check "host view gone from debugfs" test ! -e /sys/kernel/debug/exitcount
 }
 
+# IBT (Debian's 6.12): kallsyms_lookup_name and its kin are never called
+# through a pointer in the kernel, so their ENDBR is sealed and an
+# indirect call to them is a #CP on IBT hardware. The emulators do not
+# enforce IBT, but ftrace's function tracer names each call's caller:
+# load exitcount with those functions traced, and no caller may be one of
+# exitcount's functions (its [exitcount] lines in /proc/kallsyms while
+# loaded, any ec_*, or an address no symbol covers: freed init code).
+# (A caller is the return address ftrace finds: a kernel function that
+# tail-called one of them would show as its own caller.)
+# A kprobe defined through tracefs resolves its symbol with
+# kallsyms_lookup_name: a traced call from elsewhere, so that an empty
+# trace (tracing not working) cannot pass.
+KALLSYMS_FNS="kallsyms_lookup_name kallsyms_on_each_symbol module_kallsyms_lookup_name"
+load_traced() { # ARGS...
+	tr=/sys/kernel/tracing
+	echo 0 >$tr/tracing_on
+	echo nop >$tr/current_tracer
+	echo >$tr/trace
+	echo >$tr/set_ftrace_filter
+	for f in $KALLSYMS_FNS; do
+		echo "$f" >>$tr/set_ftrace_filter 2>/dev/null
+	done
+	filter=$(grep -v '^#' $tr/set_ftrace_filter | tr '\n' ' ')
+	check "ftrace can trace kallsyms_lookup_name (filter: $filter)" \
+		grep -qx kallsyms_lookup_name $tr/set_ftrace_filter
+	check "function tracer on" sh -c "echo function >$tr/current_tracer && echo 1 >$tr/tracing_on"
+	check "a kprobe event on vfs_read (resolved by kallsyms_lookup_name)" \
+		sh -c "echo 'p:ec_ibt_check vfs_read' >>$tr/kprobe_events"
+	load "$@"
+	echo 0 >$tr/tracing_on
+	echo '-:ec_ibt_check' >>$tr/kprobe_events
+	calls=$(grep -v '^#' $tr/trace)
+	ours=" $(awk '$4 == "[exitcount]" { print $3 }' /proc/kallsyms | tr '\n' ' ') "
+	bad=
+	others=0
+	for c in $(echo "$calls" | sed -n 's/.*<-\([^ +]*\).*/\1/p'); do
+		case $c in
+		ec_* | 0x* | [0-9]*) bad="$bad $c" ;;
+		*) case $ours in
+			*" $c "*) bad="$bad $c" ;;
+			*) others=$((others + 1)) ;;
+			esac ;;
+		esac
+	done
+	echo "# traced calls of $KALLSYMS_FNS while exitcount loaded" \
+		"($(echo "$ours" | wc -w) exitcount functions in /proc/kallsyms):"
+	echo "$calls" | sed 's/^ */#   /'
+	check "the trace saw calls from outside exitcount (the kprobe event's): $others" \
+		test "$others" -gt 0
+	bad=$(echo $bad | tr ' ' '\n' | sort -u | tr '\n' ' ')
+	bad=${bad% }
+	check "no call of $KALLSYMS_FNS from exitcount (IBT: sealed ENDBR)${bad:+; from: $bad}" \
+		test -z "$bad"
+	echo nop >$tr/current_tracer
+	echo >$tr/set_ftrace_filter
+	echo >$tr/trace
+	echo 1 >$tr/tracing_on
+	[ -d /sys/module/exitcount ]
+}
+
 echo "$BEGIN"
 echo "# emulated host: uname -r $(uname -r)"
 echo "# emulated host CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
@@ -119,8 +179,8 @@ dmesg -c >/dev/null
 
 check "exitcount.ko is in the initramfs (it built)" test -f $KO
 
-# --- defaults: scope=vm, guest_query=1
-load
+# --- defaults: scope=vm, guest_query=1 (loaded under ftrace: IBT)
+load_traced
 check "host view files /sys/kernel/debug/exitcount/{vms,handled,reset}" \
 	test -f /sys/kernel/debug/exitcount/vms -a -f /sys/kernel/debug/exitcount/handled \
 	-a -f /sys/kernel/debug/exitcount/reset
@@ -135,6 +195,7 @@ obj0=$(objects)
 run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loaded
 run "kvm_exits" $T/kvm_exits
 run "kvm_scope[vm]" $T/kvm_scope --expect=vm
+run "kvm_nested[vm]" $T/kvm_nested --expect=vm
 check "kprobes list shows our probes on emulator_get_cpuid and kvm_arch_destroy_vm while loaded" \
 	sh -c "/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list &&
 		/bin/grep -qw kvm_arch_destroy_vm /sys/kernel/debug/kprobes/list"
@@ -167,6 +228,7 @@ unload
 run "kvm_protocol[unloaded]" $T/kvm_protocol --expect=absent --tag="kvm_protocol[unloaded]" \
 	--ref=/tmp/untouched.loaded --save-ref=/tmp/untouched.unloaded
 run "kvm_fuzz[module out]" $T/kvm_fuzz --expect=absent --sample=/tmp/fuzz.sample
+run "kvm_nested[unloaded]" $T/kvm_nested --expect=absent
 
 # --- guest_query=0: loaded, but guests get KVM's answers
 load guest_query=0

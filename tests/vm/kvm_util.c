@@ -192,6 +192,11 @@ static uint64_t guest_gpa(const uint8_t *p)
 	return GUEST_CODE_GPA + (uint64_t)((uintptr_t)p - (uintptr_t)guest_code_start);
 }
 
+uint64_t guest_code_gpa(const uint8_t *p)
+{
+	return guest_gpa(p);
+}
+
 static void set_flat_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
 {
 	memset(s, 0, sizeof(*s));

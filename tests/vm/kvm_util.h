@@ -163,6 +163,9 @@ struct guest_fn {
 
 #define GUEST_FN(name) ((struct guest_fn){ name, name##_ret, #name })
 
+/* Guest physical address of a label @p in the section guest_code. */
+uint64_t guest_code_gpa(const uint8_t *p);
+
 /*
  * Run @fn on @vcpu with the general registers in @regs (RIP, RSP and
  * RFLAGS are set here) until its final HLT; @regs then holds the guest's

@@ -10,7 +10,7 @@
 # Source it from bash:  . tests/vm/lib.sh
 #
 # Environment:
-#   KVER         kernel to use (default: newest installed 6.1.0-*-amd64)
+#   KVER         kernel to use (default: newest installed 6.1.0-N-amd64, not -rt-)
 #   KEEP=1       keep the work directory when a run fails
 #   EXITCOUNT_KO use this prebuilt exitcount.ko instead of building one
 #   TMPDIR       where the work directory goes (default /tmp)
@@ -36,11 +36,14 @@ ec_quiet() { # LOG CMD...
 	"$@" >"$log" 2>&1
 }
 
-# KVER: the newest installed Debian 6.1 kernel unless set.
+# KVER: the newest installed Debian 6.1 kernel unless set: 6.1.0-N-amd64,
+# not a flavour such as 6.1.0-N-rt-amd64 (its kvm_amd refuses to load
+# under QEMU TCG: no constant TSC).
 ec_pick_kver() {
 	if [ -z "${KVER:-}" ]; then
-		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -name '6.1.0-*-amd64' \
-			-printf '%f\n' 2>/dev/null | sort -V | tail -n 1)
+		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -regextype posix-extended \
+			-regex '.*/6\.1\.0-[0-9]+-amd64' -printf '%f\n' 2>/dev/null |
+			sort -V | tail -n 1)
 	fi
 	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
 	export KVER
@@ -123,13 +126,17 @@ ec_build_module() {
 	return 1
 }
 
-# Build the static test programs and e9cat into DIR.
-ec_build_progs() { # DIR
+# Build the static test programs (PROG..., default: run-tests.sh's) and
+# e9cat into DIR.
+ec_build_progs() { # DIR [PROG...]
 	local out=$1 p cflags=(-static -O2 -g -Wall -Wextra -Werror -std=gnu11
 		-I"$EC_ROOT/include" -I"$EC_VMDIR")
+	shift
+	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_scope kvm_concurrent \
+		kvm_race kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_nested \
+		hostview_perms
 	mkdir -p "$out"
-	for p in kvm_protocol kvm_exits kvm_scope kvm_concurrent kvm_race \
-		kvm_isolation kvm_churn kvm_reload kvm_fuzz hostview_perms; do
+	for p in "$@"; do
 		ec_quiet "$EC_WORK/build-$p.log" gcc "${cflags[@]}" -pthread -o "$out/$p" \
 			"$EC_VMDIR/$p.c" "$EC_VMDIR/kvm_util.c" "$EC_ROOT/module/reasons.c" ||
 			{ cat "$EC_WORK/build-$p.log" >&2; ec_die "building $p failed"; }
@@ -209,8 +216,8 @@ EOF
 EC_APPEND="console=ttyS0 quiet panic=-1"
 
 # Boot INITRD under QEMU TCG with SVM; what the emulated host writes to port
-# 0xE9 goes to E9OUT, its serial console to SERIAL. Returns QEMU's status
-# (124: timed out).
+# 0xE9 goes to E9OUT, its serial console to SERIAL. QEMU-ARGS go last (a
+# later -smp or -m replaces ours). Returns QEMU's status (124: timed out).
 # QEMU runs its 2 CPUs in turn in one host thread, not in two (MTTCG):
 # under MTTCG the emulated kernel's own live patching of its text goes
 # wrong now and then. Seen with Debian's 6.1 and no exitcount loaded: after
@@ -218,12 +225,14 @@ EC_APPEND="console=ttyS0 quiet panic=-1"
 # which patches __schedule), one CPU looped forever on int3 in __schedule
 # while the other spun on a lock; 10,000 VMs in one thread went
 # through. Debian's 6.12 oopsed with "int3" in sched_clock_cpu at boot.
-ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S
-	timeout --kill-after=10 "$4" qemu-system-x86_64 \
+ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
+	local initrd=$1 e9=$2 serial=$3 limit=$4
+	shift 4
+	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
-		-nographic -no-reboot -monitor none -serial "file:$3" \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$1" -append "$EC_APPEND" \
-		-debugcon "file:$2" -global isa-debugcon.iobase=0xe9 \
+		-nographic -no-reboot -monitor none -serial "file:$serial" \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$EC_APPEND" \
+		-debugcon "file:$e9" -global isa-debugcon.iobase=0xe9 "$@" \
 		</dev/null >"$EC_WORK/qemu.stdout" 2>&1
 }
 

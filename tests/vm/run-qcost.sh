@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Query cost against the host's size (make check suite vm-qcost): one
+# boot of the emulated AMD host under QEMU TCG with -icount
+# shift=0,sleep=off (1 CPU; its clock counts instructions, so a figure
+# repeats exactly), running kvm_qcost with exitcount scope=host, then
+# scope=vm: every query leaf's cost with QCOST_VMS idle VMs must stay
+# within 1.10x of its cost with none, and the totals leaf within 1.5x of a
+# plain CPUID exit. Prints TAP and "N passed, M failed".
+#
+# Environment: lib.sh's (KVER, KEEP=1, EXITCOUNT_KO, TMPDIR, V=1), plus
+#   QCOST_VMS    idle VMs held open (default 1000)
+#   QCOST_EXITS  exits per figure (default 20000)
+#   VM_TIMEOUT   seconds QEMU may run (default 900)
+set -u
+
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+: "${VM_TIMEOUT:=900}" "${QCOST_VMS:=1000}" "${QCOST_EXITS:=20000}"
+t0=$(date +%s)
+ec_pick_kver
+ec_ensure_deps svm
+ec_make_workdir
+build_ok=1
+ec_build_module || build_ok=0
+ec_build_progs "$EC_WORK/progs" kvm_qcost
+cat >"$EC_WORK/progs/config.sh" <<EOC
+QCOST_VMS=$QCOST_VMS
+QCOST_EXITS=$QCOST_EXITS
+EOC
+ec_make_initramfs svm "$EC_WORK/progs" "$EC_VMDIR/qcost-host.sh" "$EC_WORK/initrd.gz"
+t1=$(date +%s)
+ec_log "qcost: built for $KVER in $((t1 - t0)) s; booting QEMU -icount (timeout ${VM_TIMEOUT} s)"
+
+E9=$EC_WORK/e9.txt
+SERIAL=$EC_WORK/serial.txt
+: >"$E9"
+# -icount: QEMU brings up one CPU only; room for the idle VMs.
+ec_run_qemu "$EC_WORK/initrd.gz" "$E9" "$SERIAL" "$VM_TIMEOUT" \
+	-icount shift=0,sleep=off -smp 1 -m 2048
+emu_rc=$?
+ec_log "qcost: QEMU ran $(($(date +%s) - t1)) s (status $emu_rc)"
+{
+	echo "# exitcount query cost, QEMU -icount shift=0, kernel $KVER, $QCOST_VMS idle VMs, $QCOST_EXITS exits per figure"
+	if [ $build_ok = 1 ]; then
+		echo "ok - build exitcount.ko for $KVER"
+	else
+		echo "not ok - build exitcount.ko for $KVER"
+		tail -n 30 "$EC_MODULE_LOG" | sed 's/^/#   /'
+	fi
+	[ "$emu_rc" = 124 ] && echo "not ok - QEMU finished within ${VM_TIMEOUT} s"
+	ec_e9_extract "$E9" "# exitcount-vm-tests: begin" "# exitcount-vm-tests: end"
+} >"$EC_WORK/report.in"
+if ! grep -qxF "# exitcount-vm-tests: end" "$E9"; then
+	{
+		echo "[vm] last lines of the emulated host's serial console:"
+		tail -n 25 "$SERIAL" 2>/dev/null | tr -d '\r' | sed 's/^/[vm]   /'
+	} >&2
+fi
+ec_log "qcost: total $(($(date +%s) - t0)) s"
+ec_tap_report "$EC_WORK/report.in" "# exitcount-vm-tests: end"
