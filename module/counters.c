@@ -188,14 +188,6 @@ static struct ec_vm *vm_find(const struct kvm *kvm)
 	return NULL;
 }
 
-/* KVM names a VM's stats "kvm-<pid of its creator>". */
-static pid_t vm_pid(const struct kvm *kvm)
-{
-	int pid;
-
-	return sscanf(kvm->stats_id, "kvm-%d", &pid) == 1 ? pid : 0;
-}
-
 static struct ec_vm *vm_alloc(struct kvm *kvm)
 {
 	struct ec_vm *vm = object_alloc(&ec_vm_pool);
@@ -203,7 +195,7 @@ static struct ec_vm *vm_alloc(struct kvm *kvm)
 	if (!vm)
 		return NULL;
 	vm->kvm = kvm;
-	vm->pid = vm_pid(kvm);
+	vm->pid = ec_vm_creator_pid(kvm);
 	INIT_LIST_HEAD(&vm->vcpus);
 	return vm;
 }

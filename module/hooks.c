@@ -18,16 +18,17 @@
  * The two probes run on every VM exit: notrace, and their state lives in
  * the vCPU's ec_vcpu, not on the stack (no stack protector code).
  */
-static notrace void on_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+static notrace void on_kvm_exit(EC_KVM_EXIT_PROTO)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
 
 	if (likely(v))
 		ec_count_exit(v, ec_kvm_exit_slot(vcpu, v->reason_src,
-						  &v->exit_info), rdtsc());
+						  &v->exit_info,
+						  EC_KVM_EXIT_REASON), rdtsc());
 }
 
-static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
+static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
@@ -38,6 +39,19 @@ static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
 		ec_query_deliver(v);
 }
 
+/* kvm:kvm_entry has one of two prototypes (compat.h): a probe for each. */
+static notrace void on_kvm_entry(EC_KVM_ENTRY_PROTO)
+{
+	kvm_entry(vcpu);
+}
+
+static notrace void on_kvm_entry_forced(EC_KVM_ENTRY_FORCED_PROTO)
+{
+	kvm_entry(vcpu);
+}
+
+#define ON_KVM_ENTRY	ec_kvm_entry_probe(on_kvm_entry, on_kvm_entry_forced)
+
 /* Every CPUID KVM completes for a guest; interrupts are on. */
 static notrace void on_kvm_cpuid(EC_KVM_CPUID_PROTO)
 {
@@ -47,7 +61,7 @@ static notrace void on_kvm_cpuid(EC_KVM_CPUID_PROTO)
 
 	if (likely(!ec_proto_is_leaf(function)))
 		return;
-	vcpu = kvm_get_running_vcpu();
+	vcpu = ec_kvm_running_vcpu();
 	v = vcpu ? ec_vcpu_get(vcpu, false) : NULL;
 	if (v)
 		ec_query_prepare(v, function, index, kvm);
@@ -76,7 +90,7 @@ static int on_cpuid_call(struct kretprobe_instance *ri, struct pt_regs *regs)
 	/* exact_only: KVM asking itself, not a guest's CPUID. */
 	if (exact_only || !ec_proto_is_leaf(*c->regs[EC_EAX]))
 		return 1;	/* no return probe */
-	vcpu = kvm_get_running_vcpu();
+	vcpu = ec_kvm_running_vcpu();
 	c->v = vcpu ? ec_vcpu_get(vcpu, false) : NULL;
 	if (!c->v)
 		return 1;
@@ -181,7 +195,7 @@ int ec_hooks_register(void)
 	ret = register_cpuid_probe();
 	if (ret)
 		goto err_unregister_destroy;
-	ret = register_tp(&__tracepoint_kvm_entry, on_kvm_entry);
+	ret = register_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	if (ret)
 		goto err_unregister_cpuid;
 	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
@@ -197,7 +211,7 @@ int ec_hooks_register(void)
 err_unregister_exit:
 	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
 err_unregister_entry:
-	unregister_tp(&__tracepoint_kvm_entry, on_kvm_entry);
+	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	tracepoint_synchronize_unregister();
 err_unregister_cpuid:
 	unregister_cpuid_probe();
@@ -211,7 +225,7 @@ void ec_hooks_unregister(void)
 	if (ec_guest_query)
 		unregister_tp(ec_kvm.tp_cpuid, on_kvm_cpuid);
 	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
-	unregister_tp(&__tracepoint_kvm_entry, on_kvm_entry);
+	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	/* No probe may still be running once we return. */
 	tracepoint_synchronize_unregister();
 	unregister_cpuid_probe();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Finding our way into a stock KVM: kvm_x86_ops, the ISA, the exit
- * handler tables and the kvm_cpuid tracepoint are not exported, but
+ * handler tables, the running vCPU and the kvm_cpuid tracepoint are not
+ * exported (kvm_entry not in 5.10), but
  * KVM's modules' symbol tables hold them (symbols.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -45,23 +46,42 @@ static void assume_all_handled(void)
 			__set_bit(slot, (unsigned long *)ec_kvm.handled);
 }
 
-static int detect_isa(void)
+/* @name, pinned, if it is the vendor module that filled kvm_x86_ops. */
+static struct module *vendor_get(const char *name)
 {
-	const char *name = ec_kvm.ops->name;
+	struct module *mod = ec_module_get(name);
 
-	if (!ec_kvm.ops->EC_KVM_VENDOR_HOOK || !name) {
+	if (mod && !within_module((unsigned long)ec_kvm.ops->get_exit_info,
+				  mod)) {
+		module_put(mod);	/* loading or failing, not KVM's */
+		return NULL;
+	}
+	return mod;
+}
+
+/*
+ * The ISA from the vendor module whose code kvm_x86_ops points into
+ * (kvm_x86_ops.name came only with 5.16). @vendor is pinned for
+ * read_vendor().
+ */
+static int detect_isa(struct module **vendor)
+{
+	*vendor = NULL;
+	if (!ec_kvm.ops->EC_KVM_VENDOR_HOOK) {
 		pr_err("no KVM vendor module loaded: modprobe kvm_intel or kvm_amd first\n");
 		return -ENODEV;
 	}
-	if (!strcmp(name, "kvm_intel")) {
+	*vendor = vendor_get("kvm_intel");
+	if (*vendor) {
 		ec_kvm.table = &ec_vmx_table;
 		return 0;
 	}
-	if (!strcmp(name, "kvm_amd")) {
+	*vendor = vendor_get("kvm_amd");
+	if (*vendor) {
 		ec_kvm.table = &ec_svm_table;
 		return 0;
 	}
-	pr_err("unsupported KVM vendor module %s\n", name);
+	pr_err("KVM runs neither kvm_intel nor kvm_amd: unsupported\n");
 	return -ENODEV;
 }
 
@@ -71,6 +91,8 @@ static int detect_isa(void)
  */
 static enum ec_reason_src reason_src(void)
 {
+	if (EC_KVM_EXIT_PASSES_REASON)
+		return EC_REASON_ARG;
 	if (!ec_direct_reason)
 		return EC_REASON_OPS;
 	if (ec_kvm.table->isa == EC_ISA_SVM)
@@ -86,7 +108,7 @@ static bool svm_vmcb_agrees(struct kvm_vcpu *vcpu,
 	const struct vmcb *vmcb = ec_svm_vmcb(vcpu);
 
 	return virt_addr_valid(vmcb) &&
-	       vmcb->control.exit_code == x->reason &&
+	       ec_svm_exit_code(&vmcb->control) == x->reason &&
 	       vmcb->control.exit_info_1 == x->info1 &&
 	       vmcb->control.exit_info_2 == x->info2 &&
 	       vmcb->control.exit_int_info == x->intr_info;
@@ -102,9 +124,9 @@ enum ec_reason_src ec_kvm_reason_src(struct kvm_vcpu *vcpu)
 	struct ec_exit_info x;
 	bool ok;
 
-	if (src == EC_REASON_OPS)
+	if (src == EC_REASON_OPS || src == EC_REASON_ARG)
 		return src;
-	if (src == EC_REASON_VMREAD && vcpu->arch.guest_state_protected)
+	if (src == EC_REASON_VMREAD && ec_guest_state_protected(vcpu))
 		return EC_REASON_OPS;
 	ec_kvm_exit_info(vcpu, &x);
 	if (src == EC_REASON_VMREAD)
@@ -128,15 +150,12 @@ static int check_callable(void)
 	return -ENOEXEC;
 }
 
-static void read_vendor(void)
+static void read_vendor(struct module *vendor)
 {
 	const char *sym = ec_kvm.table->isa == EC_ISA_VMX ?
 			  "kvm_vmx_exit_handlers" : "svm_exit_handlers";
-	struct module *vendor = ec_module_get(ec_kvm.ops->name);
 
-	ec_kvm.handled_from_kvm = vendor && read_handlers(vendor, sym);
-	if (vendor)
-		module_put(vendor);
+	ec_kvm.handled_from_kvm = read_handlers(vendor, sym);
 	if (ec_kvm.handled_from_kvm)
 		return;
 	pr_warn("cannot read %s: treating every defined exit reason as handled\n",
@@ -144,11 +163,32 @@ static void read_vendor(void)
 	assume_all_handled();
 }
 
-/* What kvm.ko does not export: its ops table and the CPUID tracepoint. */
+/*
+ * kvm_running_vcpu is kvm.ko's per-CPU variable: its symbol's value is
+ * its per-CPU address, inside the module's per-CPU area.
+ */
+static int check_running_vcpu(struct module *kvm, const struct ec_symbol *sym)
+{
+	bool ok = sym->size == sizeof(struct kvm_vcpu *);
+
+#ifdef CONFIG_SMP
+	ok = ok && sym->addr - (unsigned long)kvm->percpu < kvm->percpu_size;
+#endif
+	if (ok)
+		return 0;
+	pr_err("kvm_running_vcpu in module kvm is not a per-CPU pointer\n");
+	return -ENOEXEC;
+}
+
+/*
+ * What kvm.ko does not export on every kernel: its ops table (not in
+ * 7.x), the running vCPU (compat.h), the kvm_entry tracepoint (not in
+ * 5.10) and the CPUID tracepoint.
+ */
 static int read_kvm(void)
 {
 	struct module *kvm = ec_module_get("kvm");
-	struct ec_symbol ops, tp;
+	struct ec_symbol ops, running, entry, cpuid;
 	int ret;
 
 	if (!kvm) {
@@ -157,35 +197,47 @@ static int read_kvm(void)
 	}
 	ret = ec_module_symbol(kvm, "kvm_x86_ops", &ops);
 	if (!ret)
-		ret = ec_module_symbol(kvm, "__tracepoint_kvm_cpuid", &tp);
+		ret = ec_module_symbol(kvm, "kvm_running_vcpu", &running);
+	if (!ret)
+		ret = check_running_vcpu(kvm, &running);
+	if (!ret)
+		ret = ec_module_symbol(kvm, "__tracepoint_kvm_entry", &entry);
+	if (!ret)
+		ret = ec_module_symbol(kvm, "__tracepoint_kvm_cpuid", &cpuid);
 	module_put(kvm);
 	if (ret)
 		return ret;
 	ec_kvm.ops = (struct kvm_x86_ops *)ops.addr;
-	ec_kvm.tp_cpuid = (struct tracepoint *)tp.addr;
+	ec_kvm.running_vcpu = (struct kvm_vcpu * __percpu *)running.addr;
+	ec_kvm.tp_entry = (struct tracepoint *)entry.addr;
+	ec_kvm.tp_cpuid = (struct tracepoint *)cpuid.addr;
 	return 0;
 }
 
 int ec_kvm_init(void)
 {
+	struct module *vendor;
 	int ret;
 
 	BUILD_BUG_ON(sizeof(ec_kvm.handled) * 8 < EC_MAX_SLOTS);
 	ret = read_kvm();
 	if (ret)
 		return ret;
-	ret = detect_isa();
-	if (ret)
+	ret = detect_isa(&vendor);
+	if (!ret)
+		ret = check_callable();
+	if (ret) {
+		if (vendor)
+			module_put(vendor);
 		return ret;
-	ret = check_callable();
-	if (ret)
-		return ret;
+	}
 	ec_kvm.cpuid_slot = ec_slot(ec_kvm.table, ec_kvm.table->cpuid_nr);
 	ec_kvm.reason_src = reason_src();
 	ec_kvm.reason_mask = ec_kvm.table->isa == EC_ISA_VMX ? 0xffff : ~0u;
 	/* Both tables map their first range, from 0, one to one. */
 	if (!ec_kvm.table->ranges[0].first && !ec_kvm.table->ranges[0].slot)
 		ec_kvm.identity_end = ec_kvm.table->ranges[0].last + 1;
-	read_vendor();
+	read_vendor(vendor);
+	module_put(vendor);
 	return 0;
 }

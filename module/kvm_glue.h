@@ -10,6 +10,7 @@
 #include <asm/svm.h>
 #include <asm/vmx.h>
 #include <exitcount/reasons.h>
+#include "compat.h"
 
 /* What get_exit_info reports, written in place: no stack buffer per exit. */
 struct ec_exit_info {
@@ -30,6 +31,7 @@ enum ec_reason_src {
 	EC_REASON_OPS,		/* kvm_x86_ops.get_exit_info() */
 	EC_REASON_VMREAD,	/* VMX: VMREAD of VM_EXIT_REASON */
 	EC_REASON_VMCB,		/* SVM: the current VMCB's exit code */
+	EC_REASON_ARG,		/* kvm:kvm_exit passes it (up to 5.15) */
 };
 
 struct ec_kvm {
@@ -40,6 +42,8 @@ struct ec_kvm {
 	u32 reason_mask;
 	u32 identity_end;	/* reasons below it are their own slot */
 	struct kvm_x86_ops *ops;
+	struct kvm_vcpu * __percpu *running_vcpu;	/* kvm_running_vcpu */
+	struct tracepoint *tp_entry;	/* kvm:kvm_entry */
 	struct tracepoint *tp_cpuid;	/* kvm:kvm_cpuid */
 	u64 handled[EC_MAX_SLOTS / 64];	/* bitmap by slot */
 	bool handled_from_kvm;	/* false: read failed, all defined assumed */
@@ -49,16 +53,21 @@ extern struct ec_kvm ec_kvm;
 
 /* Exported by kvm.ko; declared only in its private trace.h. */
 extern struct tracepoint __tracepoint_kvm_exit;
-extern struct tracepoint __tracepoint_kvm_entry;
 
 int ec_kvm_init(void);
 
 /* At a vCPU's first exit: where its exit path reads the exit reason. */
 enum ec_reason_src ec_kvm_reason_src(struct kvm_vcpu *vcpu);
 
+/* The vCPU running on this CPU, as kvm_get_running_vcpu() tells. */
+static __always_inline struct kvm_vcpu *ec_kvm_running_vcpu(void)
+{
+	return this_cpu_read(*ec_kvm.running_vcpu);
+}
+
 /*
  * struct vcpu_svm, private to kvm_amd, starts with the vCPU and then the
- * pointer to the current VMCB (6.1 to 6.18 alike); ec_kvm_check_reason()
+ * pointer to the current VMCB (5.10 to 7.3 alike); ec_kvm_check_reason()
  * confirms it for every vCPU before the exit path relies on it.
  */
 static __always_inline struct vmcb *ec_svm_vmcb(struct kvm_vcpu *vcpu)
@@ -81,23 +90,30 @@ static __always_inline u32 ec_vmread_exit_reason(void)
 static __always_inline void ec_kvm_exit_info(struct kvm_vcpu *vcpu,
 					     struct ec_exit_info *x)
 {
-	ec_kvm.ops->get_exit_info(vcpu, &x->reason, &x->info1, &x->info2,
-				  &x->intr_info, &x->error_code);
+	ec_get_exit_info(ec_kvm.ops, vcpu, &x->reason, &x->info1, &x->info2,
+			 &x->intr_info, &x->error_code);
 }
 
-/* Slot of the exit @vcpu just took, as kvm:kvm_exit reports it. */
+/*
+ * Slot of the exit @vcpu just took, as kvm:kvm_exit reports it; @arg is
+ * the reason the tracepoint passed (EC_KVM_EXIT_REASON).
+ */
 static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
 						     enum ec_reason_src src,
-						     struct ec_exit_info *x)
+						     struct ec_exit_info *x,
+						     u32 arg)
 {
 	u32 reason;
 
 	switch (src) {
+	case EC_REASON_ARG:
+		reason = arg;
+		break;
 	case EC_REASON_VMREAD:
 		reason = ec_vmread_exit_reason();
 		break;
 	case EC_REASON_VMCB:
-		reason = ec_svm_vmcb(vcpu)->control.exit_code;
+		reason = ec_svm_exit_code(&ec_svm_vmcb(vcpu)->control);
 		break;
 	default:
 		ec_kvm_exit_info(vcpu, x);

@@ -59,7 +59,7 @@ void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 	u32 mode = vcpu->arch.hflags & EC_HF_MODE;
 
 	/* L2's CPUID is L1's to answer; SEV-ES guests keep KVM's. */
-	if (mode & HF_GUEST_MASK || vcpu->arch.guest_state_protected)
+	if (mode & HF_GUEST_MASK || ec_guest_state_protected(vcpu))
 		return;
 	if (!answer(v->vm, leaf, subleaf, a->regs))
 		return;
@@ -83,7 +83,7 @@ static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
 {
 	unsigned int i;
 
-	if (vcpu->arch.regs_dirty != BIT(VCPU_REGS_RIP) ||
+	if (ec_regs_dirty(vcpu) != BIT(EC_VCPU_REG_RIP) ||
 	    (vcpu->arch.hflags & EC_HF_MODE) != a->hflags)
 		return false;
 	for (i = 0; i < EC_NR_REGS; i++)

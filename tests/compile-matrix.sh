@@ -13,7 +13,7 @@
 #   ENTRY      only these entries (default: all)
 #
 # debian-6.1 and debian-6.12 build against this machine's Debian 12 headers
-# (tests/deps.sh installs them). Every other entry builds in a minimal
+# (tests/deps.sh installs them; the generic flavour, not -rt or -cloud). Every other entry builds in a minimal
 # chroot of its own release (debootstrap, as root), where apt installs the
 # newest headers package of that kernel series and the compiler the kernel
 # was built with: the environment DKMS has on that distribution. Not the
@@ -29,23 +29,59 @@
 #
 # Cache (chroots, logs): $EXITCOUNT_MATRIX_CACHE, default
 # ~/.cache/exitcount-matrix; nothing is written to the repository.
+#
+# Archives: no host name is written here. The Debian archive (and its
+# security archive, for bullseye's kernel updates) is the one this
+# machine's APT uses, as apt-get indextargets reports it; likewise the
+# Ubuntu archive on an Ubuntu machine. EXITCOUNT_DEBIAN_MIRROR,
+# EXITCOUNT_DEBIAN_SECURITY_MIRROR and EXITCOUNT_UBUNTU_MIRROR override
+# them; an Ubuntu entry on a machine with no Ubuntu source configured
+# needs EXITCOUNT_UBUNTU_MIRROR (the URI of an Ubuntu archive, with
+# jammy, noble and resolute and their -updates and -security suites).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 
 cache=${EXITCOUNT_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/exitcount-matrix}
-debian_mirror=http://deb.debian.org/debian
-ubuntu_mirror=http://archive.ubuntu.com/ubuntu
+
+# The archive URI this machine's APT uses for label $1 (Debian,
+# Debian-Security, Ubuntu), or, where the lists carry no release
+# information yet, for this machine's release with suffix $2 ("" or
+# -security) on an $3 (os-release ID) machine.
+apt_archive() {
+	local label=$1 suffix=$2 os=$3 id="" codename=""
+
+	if [ -r /etc/os-release ]; then
+		# shellcheck disable=SC1091 # the machine's file, not ours
+		id=$(. /etc/os-release && echo "${ID:-}")
+		# shellcheck disable=SC1091
+		codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	fi
+	[ "$id" = "$os" ] || codename=""
+	# shellcheck disable=SC2016 # apt's format, not the shell's
+	apt-get indextargets --format '$(LABEL)|$(RELEASE)|$(REPO_URI)' \
+		'Identifier: Packages' 2>/dev/null |
+		awk -F'|' -v l="$label" -v r="$codename$suffix" -v c="$codename" '
+			$1 == l { print $3; found = 1; exit }
+			c != "" && $2 == r && !alt { alt = $3 }
+			END { if (!found && alt) print alt }' |
+		sed 's|/$||'
+}
+debian_mirror=${EXITCOUNT_DEBIAN_MIRROR:-$(apt_archive Debian "" debian)}
+debian_security_mirror=${EXITCOUNT_DEBIAN_SECURITY_MIRROR:-$(apt_archive Debian-Security -security debian)}
+ubuntu_mirror=${EXITCOUNT_UBUNTU_MIRROR:-$(apt_archive Ubuntu "" ubuntu)}
 
 # name | where the tree comes from | which tree: a glob of /usr/src on this
 # machine (host), or the headers packages to choose the newest of, as an
 # extended regex, and the suites to choose from.
 entries=(
-	"debian-6.1|host|/usr/src/linux-headers-6.1.*-amd64"
+	"debian-6.1|host|/usr/src/linux-headers-6.1.0-[0-9]*[0-9]-amd64"
 	"debian-6.12|host|/usr/src/linux-headers-6.12.*+deb12-amd64"
+	"debian-5.10|bullseye|^linux-headers-5\.10\.0-[0-9]+-amd64$|bullseye bullseye-updates bullseye-security"
 	"ubuntu-5.15|jammy|^linux-headers-5\.15\.0-[0-9]+-generic$|jammy jammy-updates jammy-security"
 	"ubuntu-6.8|noble|^linux-headers-6\.8\.0-[0-9]+-generic$|noble noble-updates noble-security"
 	"ubuntu-6.14|noble|^linux-headers-6\.14\.0-[0-9]+-generic$|noble noble-updates noble-security"
 	"ubuntu-6.17|noble|^linux-headers-6\.17\.0-[0-9]+-generic$|noble noble-updates noble-security"
+	"ubuntu-7.0|resolute|^linux-headers-7\.0\.0-[0-9]+-generic$|resolute resolute-updates resolute-security"
 	"debian-sid|sid|^linux-headers-[0-9.]+(\+deb[0-9]+)?-amd64$|sid"
 	"debian-experimental|sid|^linux-headers-[0-9.]+(\+deb[0-9]+)?-amd64$|experimental"
 )
@@ -137,6 +173,10 @@ ubuntu_keyring() {
 	local key=$dir/usr/share/keyrings/ubuntu-archive-keyring.gpg
 
 	if [ ! -s "$key" ]; then
+		if [ -z "$debian_mirror" ]; then
+			echo "Ubuntu's archive key comes from Debian's ubuntu-keyring: set EXITCOUNT_DEBIAN_MIRROR to a Debian archive's URI" >&2
+			return 1
+		fi
 		apt=$cache/apt-debian
 		mkdir -p "$apt/state/lists/partial" "$apt/cache/archives/partial" \
 			"$dir" || return 1
@@ -174,8 +214,12 @@ make_chroot() {
 	rm -rf "$root"
 	mkdir -p "$root"
 	case $release in
-	jammy | noble)
+	jammy | noble | resolute)
 		mirror=$ubuntu_mirror
+		if [ -z "$mirror" ]; then
+			echo "$release: no Ubuntu archive configured in APT here; set EXITCOUNT_UBUNTU_MIRROR to an Ubuntu archive's URI" >&2
+			return 1
+		fi
 		key=$(ubuntu_keyring) || return 1
 		args+=(--components=main "--keyring=$key")
 		# Debian 12's debootstrap knows no noble; all Ubuntu
@@ -185,12 +229,25 @@ make_chroot() {
 			"$release-updates" "$mirror" "$release-security" \
 			>"$cache/chroots/$release.list"
 		;;
+	bullseye)
+		mirror=$debian_mirror
+		printf 'deb %s %s main\n' "$mirror" bullseye "$mirror" \
+			bullseye-updates >"$cache/chroots/$release.list"
+		# Debian 11's kernel updates come through its security archive.
+		[ -n "$debian_security_mirror" ] &&
+			printf 'deb %s %s main\n' "$debian_security_mirror" \
+				bullseye-security >>"$cache/chroots/$release.list"
+		;;
 	sid)
 		mirror=$debian_mirror
 		printf 'deb %s %s main\n' "$mirror" sid "$mirror" experimental \
 			>"$cache/chroots/$release.list"
 		;;
 	esac
+	if [ -z "$mirror" ]; then
+		echo "$release: no Debian archive configured in APT here; set EXITCOUNT_DEBIAN_MIRROR to a Debian archive's URI" >&2
+		return 1
+	fi
 	echo "== $release: debootstrap into $root" >&2
 	debootstrap "${args[@]}" "$release" "$root" "$mirror" $script \
 		>"$cache/logs/debootstrap-$release.log" 2>&1 || {
@@ -350,10 +407,11 @@ for e in "${entries[@]}"; do
 	status=$?
 	builds=no
 	[ $status -eq 0 ] && [ -e "$(build_dir "$root")/exitcount.ko" ] && builds=yes
-	# Compiler and modpost warnings; the "compiler differs" notice is
-	# about the build machine, not the module.
+	# Compiler and modpost warnings; the "compiler differs" and
+	# "pahole version differs" notices are about the build machine, not
+	# the module.
 	warnings=$(grep -E -i '(^|[: ])warning:' "$log" |
-		grep -c -v 'the compiler differs')
+		grep -c -v -e 'the compiler differs' -e 'pahole version differs')
 	first=$(grep -E -m 1 '(error|ERROR):|Error [0-9]+' "$log" |
 		sed 's|^[^ ]*/exitcount/||')
 	dkms=no
