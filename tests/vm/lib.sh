@@ -129,7 +129,7 @@ ec_build_progs() { # DIR
 		-I"$EC_ROOT/include" -I"$EC_VMDIR")
 	mkdir -p "$out"
 	for p in kvm_protocol kvm_exits kvm_scope kvm_concurrent kvm_race \
-		kvm_isolation kvm_churn kvm_reload kvm_fuzz hostview_perms; do
+		kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_regs hostview_perms; do
 		ec_quiet "$EC_WORK/build-$p.log" gcc "${cflags[@]}" -pthread -o "$out/$p" \
 			"$EC_VMDIR/$p.c" "$EC_VMDIR/kvm_util.c" "$EC_ROOT/module/reasons.c" ||
 			{ cat "$EC_WORK/build-$p.log" >&2; ec_die "building $p failed"; }
