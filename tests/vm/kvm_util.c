@@ -415,6 +415,7 @@ static bool vcpu_call_(struct kvm_vcpu *vcpu, struct guest_fn fn,
 {
 	struct kvm_run *run = vcpu->run;
 	uint64_t ret_rip = guest_gpa(fn.ret);
+	uint16_t port = vcpu->io_port ? vcpu->io_port : GUEST_PORT;
 	int r;
 
 	regs->rip = guest_gpa(fn.entry);
@@ -430,7 +431,7 @@ static bool vcpu_call_(struct kvm_vcpu *vcpu, struct guest_fn fn,
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			TEST_ASSERT(run->io.direction == KVM_EXIT_IO_OUT &&
-				    run->io.port == GUEST_PORT &&
+				    run->io.port == port &&
 				    run->io.size == 1 && run->io.count == 1,
 				    "%s: unexpected I/O dir %u port 0x%x size %u count %u",
 				    fn.name, run->io.direction, run->io.port,

@@ -98,6 +98,8 @@ struct kvm_vcpu {
 	uint64_t exits_hlt;
 	uint64_t exits_cpuid;
 	uint64_t exits_msr;	/* added by vcpu_exit_mix() */
+	/* The port vcpu_call() accepts OUTs to; 0 means GUEST_PORT. */
+	uint16_t io_port;
 	/* If set, vcpu_call() calls it at every KVM_EXIT_IO, once counted. */
 	void (*on_io)(struct kvm_vcpu *vcpu);
 };
