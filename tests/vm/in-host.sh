@@ -196,6 +196,7 @@ run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loa
 run "kvm_exits" $T/kvm_exits
 run "kvm_scope[vm]" $T/kvm_scope --expect=vm
 run "kvm_nested[vm]" $T/kvm_nested --expect=vm
+run "kvm_regs" $T/kvm_regs
 check "kprobes list shows our probes on emulator_get_cpuid and kvm_arch_destroy_vm while loaded" \
 	sh -c "/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list &&
 		/bin/grep -qw kvm_arch_destroy_vm /sys/kernel/debug/kprobes/list"
@@ -229,6 +230,7 @@ run "kvm_protocol[unloaded]" $T/kvm_protocol --expect=absent --tag="kvm_protocol
 	--ref=/tmp/untouched.loaded --save-ref=/tmp/untouched.unloaded
 run "kvm_fuzz[module out]" $T/kvm_fuzz --expect=absent --sample=/tmp/fuzz.sample
 run "kvm_nested[unloaded]" $T/kvm_nested --expect=absent
+run "kvm_regs[unloaded]" $T/kvm_regs --expect=absent --tag="kvm_regs[unloaded]"
 
 # --- guest_query=0: loaded, but guests get KVM's answers
 load guest_query=0
@@ -236,6 +238,7 @@ gq=$(cat /sys/module/exitcount/parameters/guest_query 2>/dev/null)
 check "guest_query parameter reads 0 or N (got: $gq)" test "$gq" = 0 -o "$gq" = N
 run "kvm_protocol[guest_query=0]" $T/kvm_protocol --expect=absent --tag="kvm_protocol[guest_query=0]" \
 	--ref=/tmp/untouched.unloaded
+run "kvm_regs[guest_query=0]" $T/kvm_regs --expect=absent --tag="kvm_regs[guest_query=0]"
 unload
 
 # --- direct_reason=0: every reason through KVM's get_exit_info(), the

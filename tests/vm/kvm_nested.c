@@ -297,7 +297,7 @@ static void vmcb_setup(struct kvm_vm *vm)
 	put64(vm, ND_VMCB + 0x560, 0x400);			/* DR7 */
 	put64(vm, ND_VMCB + 0x568, 0xffff0ff0);			/* DR6 */
 	put64(vm, ND_VMCB + 0x570, 0x2);			/* RFLAGS */
-	put64(vm, ND_VMCB + VMCB_RIP, guest_code_gpa(nested_l2));
+	put64(vm, ND_VMCB + VMCB_RIP, guest_gpa(nested_l2));
 	put64(vm, ND_VMCB + 0x5d8, ND_L2_STACK);		/* RSP */
 	put64(vm, ND_VMCB + 0x668, 0x0007040600070406ull);	/* G_PAT */
 	put32(vm, ND_PD, 0x83);				/* 0-4 MB: P RW PS */
@@ -371,7 +371,7 @@ static void check_rounds(struct kvm_vm *vm, unsigned int rounds)
 	const struct nested_ctl *ctl = vm_gpa(vm, ND_CTL);
 	const struct l1_exit *e = vm_gpa(vm, ND_EXITS);
 	const struct l2_query *q = vm_gpa(vm, ND_L2Q);
-	uint32_t cpuid_rip = (uint32_t)guest_code_gpa(nested_l2_cpuid);
+	uint32_t cpuid_rip = (uint32_t)guest_gpa(nested_l2_cpuid);
 	unsigned int i, n_exits, n_code = 0, n_rax = 0, n_regs = 0;
 	unsigned int n_vmcb = 0, n_l2 = 0, n_all = 0, shown = 0;
 

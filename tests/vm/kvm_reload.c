@@ -12,10 +12,14 @@
  * own CPUIDs and logging each round's answers in guest memory this
  * process shares (a ring of the last 32768 rounds, so that the round
  * right after an rmmod or insmod can be looked at however late). Each
- * round begins with an OUT, upon which the process sleeps P microseconds
- * (--pause-us, 1000) before it re-enters: the CPU is then mostly idle,
- * which Bochs skips over, while rmmod and insmod wait for RCU grace
- * periods. Then N
+ * round begins with a query (CPUID 0x4FFFFFFE/CPUID), after which the
+ * guest loads known values into EAX..EDX and executes two OUTs; at the
+ * first the process sleeps P microseconds (--pause-us, 1000) before it
+ * re-enters: the CPU is then mostly idle, which Bochs skips over, while
+ * rmmod and insmod wait for RCU grace periods. At both OUTs it reads the
+ * registers: RAX..RDX must be the known values, in every phase (a query
+ * answered at a later entry, e.g. when the hooks go in between the
+ * query's exit and its entry, would replace them). Then N
  * times: rmmod exitcount (delete_module), let the guest run a few rounds,
  * insmod it again (finit_module), let it run. Claims, in every cycle:
  *  - rmmod and insmod succeed, and the guest's loop advances in each
@@ -25,7 +29,9 @@
  *  - the VM existed before the load, and is counted from the load on:
  *    the CPUID count the guest reads lies between its CPUIDs since the
  *    load began and since it returned, and so does the host view's count
- *    for the VM; it is below the count read before the unload.
+ *    for the VM; it is below the count read before the unload;
+ *  - no OUT saw other RAX..RDX than the guest loaded (and every round's
+ *    two OUTs were checked).
  * At the end the background process is stopped (a signal ends KVM_RUN),
  * exits 0, and objects is back to 0. The caller checks the kernel log.
  */
@@ -35,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -53,7 +60,12 @@ struct reload_rec {
 	uint32_t cpuids_at_count; /* 20: scratch */
 	uint32_t pad;		/* 24 */
 	uint32_t nr;		/* 28: in: the CPUID reason number */
-	uint32_t pad2[8];	/* to 64 */
+	/* written by the background process (its on_io), not the guest */
+	uint32_t regs_checked;	/* 32: OUTs whose RAX..RDX it checked */
+	uint32_t regs_bad;	/* 36: of those, with other values */
+	uint32_t bad_round;	/* 40: the round of the last bad one */
+	uint32_t bad_regs[4];	/* 44: its EAX..EDX */
+	uint32_t pad2;		/* to 64 */
 };
 
 /* One round's answers: ring[round % RING], tag (the round) written last. */
@@ -70,11 +82,33 @@ struct round_log {
 _Static_assert(sizeof(struct reload_rec) == 64 && sizeof(struct round_log) == 16 &&
 	       64 + RING * 16 <= GUEST_DATA_SIZE, "guest_reload_loop's layout");
 
+/*
+ * The known values the guest loads into EAX..EDX after its first query of
+ * a round, before two OUTs to LOOP_PORT (an immediate: EDX stays free):
+ * the host checks them at both exits. An answer to 0x4FFFFFFE differs in
+ * each (count, 0, 0, 0).
+ */
+#define KNOWN_EAX	0x600df00du
+#define KNOWN_EBX	0x0bb0bb0bu
+#define KNOWN_ECX	0x0cc0cc0cu
+#define KNOWN_EDX	0x0dd0dd0du
+#define LOOP_PORT	0xe5
+
 /* EDI: the struct reload_rec, the ring after it. Never returns. */
 DEFINE_GUEST_FN(guest_reload_loop,
 	"1:\n"
-	"\tmov $0x4ec, %dx\n"		/* GUEST_PORT: a pause in user space */
-	"\toutb %al, %dx\n"
+	"\tincl 8(%edi)\n"
+	"\tmov $0x4ffffffe, %eax\n"	/* a query, its answer overwritten */
+	"\tmov 28(%edi), %ecx\n"
+	"\tcpuid\n"
+	"\tmov $0x600df00d, %eax\n"	/* KNOWN_EAX.. */
+	"\tmov $0x0bb0bb0b, %ebx\n"
+	"\tmov $0x0cc0cc0c, %ecx\n"
+	"\tmov $0x0dd0dd0d, %edx\n"
+	"reload_out_pause:\n"		/* KVM_EXIT_IO: RIP at the OUT */
+	"\toutb %al, $0xe5\n"		/* LOOP_PORT: a pause in user space */
+	"reload_out_check:\n"
+	"\toutb %al, $0xe5\n"		/* sees what the entry after the pause left */
 	"\tincl 8(%edi)\n"
 	"\tmov $0x4ffffffc, %eax\n"
 	"\txor %ecx, %ecx\n"
@@ -131,7 +165,11 @@ DEFINE_GUEST_FN(guest_reload_loop,
 	"\tincl 4(%edi)\n"
 	"\tjmp 1b\n");
 
-_Static_assert(GUEST_PORT == 0x4ec, "guest_reload_loop hard-codes GUEST_PORT");
+extern const uint8_t reload_out_pause[], reload_out_check[];
+
+_Static_assert(LOOP_PORT == 0xe5 && KNOWN_EAX == 0x600df00d && KNOWN_EBX == 0x0bb0bb0b &&
+	       KNOWN_ECX == 0x0cc0cc0c && KNOWN_EDX == 0x0dd0dd0d,
+	       "guest_reload_loop hard-codes LOOP_PORT and KNOWN_*");
 _Static_assert(EC_SIGNATURE_EBX == 0x74697865 && EC_SIGNATURE_ECX == 0x6e756f63 &&
 	       EC_SIGNATURE_EDX == 0x4d564b74, "guest_reload_loop's signature");
 
@@ -219,10 +257,30 @@ static bool wait_count(uint32_t count)
 static struct kvm_run *child_run;
 static int pause_us = 1000;
 
-static void child_pause(struct kvm_vcpu *vcpu)
+/*
+ * At each OUT: RAX..RDX must be what the guest loaded after its query
+ * (nothing may have written a stale answer at the entry before); then,
+ * at the first of the two, the pause.
+ */
+static void child_on_io(struct kvm_vcpu *vcpu)
 {
-	(void)vcpu;
-	usleep((useconds_t)pause_us);
+	struct kvm_regs regs;
+	int r = ioctl(vcpu->fd, KVM_GET_REGS, &regs);
+
+	TEST_ASSERT(r == 0, "KVM_GET_REGS at an OUT");
+	rec->regs_checked++;
+	if (regs.rax != KNOWN_EAX || regs.rbx != KNOWN_EBX || regs.rcx != KNOWN_ECX ||
+	    regs.rdx != KNOWN_EDX || (regs.rip != guest_gpa(reload_out_pause) &&
+				      regs.rip != guest_gpa(reload_out_check))) {
+		rec->regs_bad++;
+		rec->bad_round = rec->rounds;
+		rec->bad_regs[0] = (uint32_t)regs.rax;
+		rec->bad_regs[1] = (uint32_t)regs.rbx;
+		rec->bad_regs[2] = (uint32_t)regs.rcx;
+		rec->bad_regs[3] = (uint32_t)regs.rdx;
+	}
+	if (regs.rip == guest_gpa(reload_out_pause))
+		usleep((useconds_t)pause_us);
 }
 
 static void on_term(int sig)
@@ -242,7 +300,8 @@ static void child(void *mem)
 	vm = vm_create_opts(&opts);
 	rec = vm_gpa(vm, GUEST_DATA_GPA);
 	child_run = vm->vcpu->run;
-	vm->vcpu->on_io = child_pause;
+	vm->vcpu->on_io = child_on_io;
+	vm->vcpu->io_port = LOOP_PORT;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;	/* no SA_RESTART: KVM_RUN returns EINTR */
 	sigaction(SIGTERM, &sa, NULL);
@@ -309,7 +368,7 @@ int main(int argc, char **argv)
 	const char *ko = NULL, *params = "";
 	unsigned int cycles = 50, k;
 	struct tally t_rmmod = { 0 }, t_insmod = { 0 }, t_runs = { 0 }, t_absent = { 0 },
-		     t_present = { 0 }, t_count = { 0 }, t_hv = { 0 };
+		     t_present = { 0 }, t_count = { 0 }, t_hv = { 0 }, t_regs = { 0 };
 	const struct ec_isa_table *t;
 	struct hostview *hv;
 	struct round_log l = { 0 };
@@ -368,7 +427,7 @@ int main(int argc, char **argv)
 	      l.count);
 
 	for (k = 1; ok && k <= cycles; k++) {
-		uint32_t x0, x1, r0;
+		uint32_t x0, x1, r0, bad0 = rec->regs_bad;
 		long long hvc, y0, y1;
 		struct round_log before = { 0 }, after = { 0 }, out = { 0 };
 		double t0;
@@ -424,6 +483,10 @@ int main(int argc, char **argv)
 		note(&t_hv, hvc >= y0 - 1 - x1 && hvc <= y1 - x0 + 1, k,
 		     "host view CPUID %lld not within %lld..%lld", hvc, y0 - 1 - x1,
 		     y1 - x0 + 1);
+		note(&t_regs, rec->regs_bad == bad0, k,
+		     "RAX..RDX replaced at %u OUTs (last in round %u: %08x %08x %08x %08x)",
+		     rec->regs_bad - bad0, rec->bad_round, rec->bad_regs[0], rec->bad_regs[1],
+		     rec->bad_regs[2], rec->bad_regs[3]);
 		if (k == 1)
 			tap_diag("cycle 1: count %u before rmmod; %u CPUIDs before insmod, %u after; count %u at CPUID number %u",
 				 before.count, x0, x1, after.count, after.cpuids_at_count);
@@ -455,6 +518,13 @@ int main(int argc, char **argv)
 	TEST_ASSERT(waitpid(pid, &status, 0) == pid, "waitpid");
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "the background VM process stopped cleanly (status 0x%x)", status);
+	tap_diag("%u OUTs checked; RAX..RDX replaced at %u, in %u of %u cycles", rec->regs_checked,
+		 rec->regs_bad, t_regs.bad, t_regs.n);
+	CHECK_EQ(rec->regs_bad, 0,
+		 "at every OUT RAX..RDX are the values the guest loaded after its query, no stale answer (%u OUTs, %u cycles)",
+		 rec->regs_checked, t_regs.n);
+	CHECK_GE(rec->regs_checked, 2 * last_rounds,
+		 "both OUTs of each of the guest's %u rounds were checked", last_rounds);
 	i = hostview_wait_objects(hv, 0, 10000);
 	CHECK(i, "objects back to 0 once its VM is gone (%lld)", hv->objects);
 	close(fd);

@@ -187,14 +187,14 @@ DEFINE_GUEST_FN(guest_exit_mix_fn,
 
 _Static_assert(GUEST_PORT == 0x4ec, "guest_exit_mix_fn hard-codes GUEST_PORT");
 
-static uint64_t guest_gpa(const uint8_t *p)
+uint64_t guest_gpa(const uint8_t *p)
 {
 	return GUEST_CODE_GPA + (uint64_t)((uintptr_t)p - (uintptr_t)guest_code_start);
 }
 
-uint64_t guest_code_gpa(const uint8_t *p)
+uint64_t guest_code_end_gpa(void)
 {
-	return guest_gpa(p);
+	return guest_gpa(guest_code_end);
 }
 
 static void set_flat_seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
@@ -265,7 +265,34 @@ static struct kvm_vcpu *vcpu_add(struct kvm_vm *vm, unsigned int id)
 	sregs.efer = 0;
 	r = ioctl(vcpu->fd, KVM_SET_SREGS, &sregs);
 	TEST_ASSERT(r == 0, "KVM_SET_SREGS");
+	if (vm->irqchip) {
+		/* With an in-kernel LAPIC, APs start waiting for INIT/SIPI. */
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		r = ioctl(vcpu->fd, KVM_SET_MP_STATE, &mp);
+		TEST_ASSERT(r == 0, "KVM_SET_MP_STATE RUNNABLE for vCPU %u", id);
+	}
 	return vcpu;
+}
+
+/*
+ * KVM_SET_LAPIC of each vCPU's own state, as QEMU does at reset: KVM then
+ * recomputes its APIC ID map with every vCPU in it. Without this, an IPI
+ * to the vCPU created last is lost (seen on Debian's 6.1: the map is
+ * computed as each vCPU is created, before it is counted online).
+ */
+static void vm_lapics_reload(struct kvm_vm *vm)
+{
+	struct kvm_lapic_state ls;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		r = ioctl(vm->vcpus[i]->fd, KVM_GET_LAPIC, &ls);
+		TEST_ASSERT(r == 0, "KVM_GET_LAPIC on vCPU %u", i);
+		r = ioctl(vm->vcpus[i]->fd, KVM_SET_LAPIC, &ls);
+		TEST_ASSERT(r == 0, "KVM_SET_LAPIC on vCPU %u", i);
+	}
 }
 
 struct kvm_vm *vm_create_opts(const struct vm_opts *opts)
@@ -315,9 +342,19 @@ struct kvm_vm *vm_create_opts(const struct vm_opts *opts)
 	r = ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region);
 	TEST_ASSERT(r == 0, "KVM_SET_USER_MEMORY_REGION");
 
+	if (opts->irqchip) {
+		r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP);
+		errno = ENOTSUP;
+		TEST_ASSERT(r > 0, "KVM_CAP_IRQCHIP");
+		r = ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0);
+		TEST_ASSERT(r == 0, "KVM_CREATE_IRQCHIP");
+		vm->irqchip = true;
+	}
 	for (i = 0; i < nr_vcpus; i++)
 		vm->vcpus[i] = vcpu_add(vm, i);
 	vm->nr_vcpus = nr_vcpus;
+	if (vm->irqchip)
+		vm_lapics_reload(vm);
 	vm->vcpu = vm->vcpus[0];
 	return vm;
 }
@@ -378,6 +415,7 @@ static bool vcpu_call_(struct kvm_vcpu *vcpu, struct guest_fn fn,
 {
 	struct kvm_run *run = vcpu->run;
 	uint64_t ret_rip = guest_gpa(fn.ret);
+	uint16_t port = vcpu->io_port ? vcpu->io_port : GUEST_PORT;
 	int r;
 
 	regs->rip = guest_gpa(fn.entry);
@@ -393,7 +431,7 @@ static bool vcpu_call_(struct kvm_vcpu *vcpu, struct guest_fn fn,
 		switch (run->exit_reason) {
 		case KVM_EXIT_IO:
 			TEST_ASSERT(run->io.direction == KVM_EXIT_IO_OUT &&
-				    run->io.port == GUEST_PORT &&
+				    run->io.port == port &&
 				    run->io.size == 1 && run->io.count == 1,
 				    "%s: unexpected I/O dir %u port 0x%x size %u count %u",
 				    fn.name, run->io.direction, run->io.port,

@@ -6,8 +6,8 @@
  * assembly beside the host code, TAP output, and readers for the module's
  * debugfs host view and the kvm:kvm_exit trace event.
  *
- * No in-kernel irqchip: a guest HLT exits to user space (KVM_EXIT_HLT), and
- * so does every OUT (KVM_EXIT_IO). The host counts both, and the callers
+ * No in-kernel irqchip (unless asked for): a guest HLT exits to user space
+ * (KVM_EXIT_HLT), and so does every OUT (KVM_EXIT_IO). The host counts both, and the callers
  * count the CPUIDs their guest functions execute, so a test knows exactly
  * how many CPUID, HLT and I/O exits its VM has taken at any point.
  *
@@ -98,6 +98,8 @@ struct kvm_vcpu {
 	uint64_t exits_hlt;
 	uint64_t exits_cpuid;
 	uint64_t exits_msr;	/* added by vcpu_exit_mix() */
+	/* The port vcpu_call() accepts OUTs to; 0 means GUEST_PORT. */
+	uint16_t io_port;
 	/* If set, vcpu_call() calls it at every KVM_EXIT_IO, once counted. */
 	void (*on_io)(struct kvm_vcpu *vcpu);
 };
@@ -107,6 +109,7 @@ struct kvm_vm {
 	int fd;
 	uint8_t *mem;
 	bool own_mem;			/* mem mapped by vm_create_opts() */
+	bool irqchip;			/* KVM_CREATE_IRQCHIP done */
 	struct kvm_vcpu *vcpu;		/* vcpus[0] */
 	unsigned int nr_vcpus;
 	struct kvm_vcpu *vcpus[VM_MAX_VCPUS];
@@ -119,6 +122,13 @@ struct vm_opts {
 	 * watch the guest from another process); NULL: a private mapping.
 	 */
 	void *mem;
+	/*
+	 * KVM_CREATE_IRQCHIP before the vCPUs (in-kernel PIC, IOAPIC and
+	 * LAPICs; every vCPU made runnable): INIT and SIPI work, but a HLT
+	 * then waits in the kernel for an interrupt, so vcpu_call() and the
+	 * functions built on it cannot be used on such a VM.
+	 */
+	bool irqchip;
 };
 
 /*
@@ -135,6 +145,10 @@ struct kvm_vm *vm_create_vcpus(unsigned int nr_vcpus);
 void vm_destroy(struct kvm_vm *vm);
 /* Host address of guest physical address @gpa (fatal if out of memory). */
 void *vm_gpa(struct kvm_vm *vm, uint64_t gpa);
+/* Guest physical address of @p, a label in the section guest_code. */
+uint64_t guest_gpa(const uint8_t *p);
+/* The first guest physical address after the guest code. */
+uint64_t guest_code_end_gpa(void);
 
 /*
  * Guest functions: 32-bit code in the section "guest_code", which
@@ -162,9 +176,6 @@ struct guest_fn {
 };
 
 #define GUEST_FN(name) ((struct guest_fn){ name, name##_ret, #name })
-
-/* Guest physical address of a label @p in the section guest_code. */
-uint64_t guest_code_gpa(const uint8_t *p);
 
 /*
  * Run @fn on @vcpu with the general registers in @regs (RIP, RSP and

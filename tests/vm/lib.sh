@@ -133,7 +133,7 @@ ec_build_progs() { # DIR [PROG...]
 		-I"$EC_ROOT/include" -I"$EC_VMDIR")
 	shift
 	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_scope kvm_concurrent \
-		kvm_race kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_nested \
+		kvm_race kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_nested kvm_regs \
 		hostview_perms
 	mkdir -p "$out"
 	for p in "$@"; do
