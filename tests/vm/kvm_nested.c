@@ -175,7 +175,7 @@ DEFINE_GUEST_FN(nested_l1,
 	"\twrmsr\n"
 	"\tmov $" STR(ND_L1PRE) ", %esi\n"
 	"\tmov $2, %edi\n"
-	"\tcall nested_l1_queries\n"
+	"\tcall guest_cpuid_table_sub\n"
 	"\tmov $" STR(ND_VMCB) ", %eax\n"
 	"\tvmsave\n"
 	"\tmov $0xc0000080, %ecx\n"
@@ -218,22 +218,7 @@ DEFINE_GUEST_FN(nested_l1,
 	"2:\n"
 	"\tmov $" STR(ND_L1POST) ", %esi\n"
 	"\tmov $4, %edi\n"
-	"\tcall nested_l1_queries\n"
-	"\tjmp 3f\n"
-	/* ESI: struct cpuid_entry[EDI] (EDI > 0) */
-	"nested_l1_queries:\n"
-	"\tmov 0(%esi), %eax\n"
-	"\tmov 4(%esi), %ecx\n"
-	"\tcpuid\n"
-	"\tmov %eax, 8(%esi)\n"
-	"\tmov %ebx, 12(%esi)\n"
-	"\tmov %ecx, 16(%esi)\n"
-	"\tmov %edx, 20(%esi)\n"
-	"\tadd $24, %esi\n"
-	"\tdec %edi\n"
-	"\tjnz nested_l1_queries\n"
-	"\tret\n"
-	"3:\n");
+	"\tcall guest_cpuid_table_sub\n");
 
 /* L1's own queries: the protocol leaf, then KVM's answer to compare. */
 static const struct cpuid_entry l1_pre[2] = {

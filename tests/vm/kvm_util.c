@@ -129,19 +129,30 @@ extern const uint8_t guest_code_end[] __asm__("__stop_guest_code");
 DEFINE_GUEST_FN(guest_cpuid_fn,
 	"\tcpuid\n");
 
-/* in: ESI the first struct cpuid_entry, EDI how many (> 0). */
+/*
+ * in: ESI the first struct cpuid_entry, EDI how many (> 0). A subroutine
+ * (it returns with RET), for guest code of any test to call.
+ */
+asm(".pushsection guest_code, \"a\"\n"
+    ".code32\n"
+    ".globl guest_cpuid_table_sub\n"
+    "guest_cpuid_table_sub:\n"
+    "\tmov 0(%esi), %eax\n"
+    "\tmov 4(%esi), %ecx\n"
+    "\tcpuid\n"
+    "\tmov %eax, 8(%esi)\n"
+    "\tmov %ebx, 12(%esi)\n"
+    "\tmov %ecx, 16(%esi)\n"
+    "\tmov %edx, 20(%esi)\n"
+    "\tadd $24, %esi\n"
+    "\tdec %edi\n"
+    "\tjnz guest_cpuid_table_sub\n"
+    "\tret\n"
+    ".code64\n"
+    ".popsection\n");
+
 DEFINE_GUEST_FN(guest_cpuid_table_fn,
-	"1:\n"
-	"\tmov 0(%esi), %eax\n"
-	"\tmov 4(%esi), %ecx\n"
-	"\tcpuid\n"
-	"\tmov %eax, 8(%esi)\n"
-	"\tmov %ebx, 12(%esi)\n"
-	"\tmov %ecx, 16(%esi)\n"
-	"\tmov %edx, 20(%esi)\n"
-	"\tadd $24, %esi\n"
-	"\tdec %edi\n"
-	"\tjnz 1b\n");
+	"\tcall guest_cpuid_table_sub\n");
 
 _Static_assert(sizeof(struct cpuid_entry) == 24, "guest_cpuid_table_fn's stride");
 

@@ -235,6 +235,8 @@ struct cpuid_entry {
 /*
  * Execute CPUID for @n entries at guest address @gpa (in the data area),
  * in order, in one guest run: exactly @n CPUID exits and one HLT exit.
+ * Guest code may do the same with "call guest_cpuid_table_sub" (ESI the
+ * first entry, EDI how many, > 0).
  */
 void guest_cpuid_table(struct kvm_vcpu *vcpu, uint64_t gpa, uint32_t n);
 
