@@ -336,6 +336,19 @@ static const struct ec_stats *pick(const struct ec_stats *total,
 	return slot == EC_SLOT_TOTAL ? total : &stats[slot];
 }
 
+/* A vCPU keeps no total: the sum of its slots (a VM's own size). */
+static void vcpu_read(const struct ec_vcpu *v, int slot, struct ec_stats *out)
+{
+	unsigned int i;
+
+	if (slot != EC_SLOT_TOTAL) {
+		stats_read(out, &v->stats[slot]);
+		return;
+	}
+	for (i = 0; i < nr_slots(); i++)
+		stats_read(out, &v->stats[i]);
+}
+
 static void sum_slot(const struct ec_vm *vm, int slot, struct ec_stats *out)
 {
 	const struct ec_host_cpu *h;
@@ -345,7 +358,7 @@ static void sum_slot(const struct ec_vm *vm, int slot, struct ec_stats *out)
 	*out = (struct ec_stats){ 0 };
 	if (vm) {
 		list_for_each_entry_rcu(v, &vm->vcpus, vm_node)
-			stats_read(out, pick(&v->total, v->stats, slot));
+			vcpu_read(v, slot, out);
 		return;
 	}
 	for_each_possible_cpu(cpu) {

@@ -59,7 +59,6 @@ struct ec_vcpu {
 	struct ec_answer answer;
 	struct ec_exit_info exit_info;
 	struct rcu_head rcu;
-	struct ec_stats total;
 	struct ec_stats stats[];	/* by slot; written by the vCPU only */
 };
 
@@ -84,30 +83,35 @@ static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
 	return ec_vcpu_lookup(vcpu, create);
 }
 
-static __always_inline void ec_stats_add(struct ec_stats *s, u64 count,
-					 u64 cycles)
-{
-	WRITE_ONCE(s->count, s->count + count);
-	WRITE_ONCE(s->cycles, s->cycles + cycles);
-}
-
-/* One exit of @slot, or its @cycles, into the vCPU's and this CPU's. */
-static __always_inline void ec_account(struct ec_vcpu *v, unsigned int slot,
-				       u64 count, u64 cycles)
+/*
+ * An exit of @slot, counted in the vCPU's and this CPU's; its @cycles
+ * added at the entry that ends it. Only the field that changes is
+ * written: the exit path's cost is in these few stores.
+ */
+static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 {
 	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
 
-	ec_stats_add(&v->stats[slot], count, cycles);
-	ec_stats_add(&v->total, count, cycles);
-	ec_stats_add(&h->stats[slot], count, cycles);
-	ec_stats_add(&h->total, count, cycles);
+	WRITE_ONCE(v->stats[slot].count, v->stats[slot].count + 1);
+	WRITE_ONCE(h->stats[slot].count, h->stats[slot].count + 1);
+	WRITE_ONCE(h->total.count, h->total.count + 1);
+}
+
+static __always_inline void ec_add_cycles(struct ec_vcpu *v,
+					  unsigned int slot, u64 cycles)
+{
+	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+
+	WRITE_ONCE(v->stats[slot].cycles, v->stats[slot].cycles + cycles);
+	WRITE_ONCE(h->stats[slot].cycles, h->stats[slot].cycles + cycles);
+	WRITE_ONCE(h->total.cycles, h->total.cycles + cycles);
 }
 
 /* An exit of @slot at TSC @now; its time runs until the next entry. */
 static __always_inline void ec_count_exit(struct ec_vcpu *v,
 					  unsigned int slot, u64 now)
 {
-	ec_account(v, slot, 1, 0);
+	ec_count_one(v, slot);
 	if (unlikely(v->vcpu->arch.hflags & HF_GUEST_MASK))
 		WRITE_ONCE(v->nested, v->nested + 1);
 	/* Set for an entry that went by unseen (exitcount was loading). */
@@ -121,7 +125,7 @@ static __always_inline void ec_count_entry(struct ec_vcpu *v, u64 now)
 {
 	if (!v->exit_tsc)
 		return;
-	ec_account(v, v->exit_slot, 0, now - v->exit_tsc);
+	ec_add_cycles(v, v->exit_slot, now - v->exit_tsc);
 	v->exit_tsc = 0;
 }
 
@@ -130,7 +134,8 @@ void ec_forget_vm(struct kvm *kvm);
 
 /*
  * @slot (EC_SLOT_TOTAL: all slots) of @vm, NULL for the host, since the
- * last reset. Costs the VM's vCPU count, or the host's CPU count.
+ * last reset. Costs the VM's vCPU count (times its slots for the total),
+ * or the host's CPU count.
  */
 void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out);
 
