@@ -130,23 +130,23 @@ static_assert(ec_fn_type_is(EC_KVM_OPS->get_exit_info,
 #define ec_svm_exit_code(control)	lower_32_bits((control)->exit_code)
 
 /*
- * vcpu->arch.regs_dirty: a u32 up to 7.0 (7.0.0-44 has it), a one-word
- * DECLARE_BITMAP by 7.2. Read by its declared size, not the version.
+ * vcpu->arch.regs_dirty and regs_avail: a u32 up to 7.0 (7.0.0-44 has
+ * it), a one-word DECLARE_BITMAP by 7.2. Read by the declared size, not
+ * the version.
  */
-static __always_inline unsigned long
-ec_regs_dirty(const struct kvm_vcpu *vcpu)
-{
-	const void *dirty = &vcpu->arch.regs_dirty;
-
-	BUILD_BUG_ON(sizeof(vcpu->arch.regs_dirty) != sizeof(u32) &&
-		     sizeof(vcpu->arch.regs_dirty) != sizeof(unsigned long));
-	if (sizeof(vcpu->arch.regs_dirty) == sizeof(u32))
-		return *(const u32 *)dirty;
-	return *(const unsigned long *)dirty;
-}
+#define ec_reg_bits(field)						\
+({									\
+	BUILD_BUG_ON(sizeof(field) != sizeof(u32) &&			\
+		     sizeof(field) != sizeof(unsigned long));		\
+	sizeof(field) == sizeof(u32) ? (unsigned long)*(const u32 *)&(field) : \
+				       *(const unsigned long *)&(field);	\
+})
+#define ec_regs_dirty(vcpu)	ec_reg_bits((vcpu)->arch.regs_dirty)
+#define ec_regs_avail(vcpu)	ec_reg_bits((vcpu)->arch.regs_avail)
 
 /*
- * RIP's bit in regs_dirty: VCPU_REGS_RIP up to 7.0, VCPU_REG_RIP by 7.2
+ * RIP's bit in regs_dirty and regs_avail, and its index in regs[]:
+ * VCPU_REGS_RIP up to 7.0, VCPU_REG_RIP by 7.2
  * (the VCPU_EXREG_* became VCPU_REG_* too). An enum constant cannot be
  * tested with #ifdef, but both layouts put RIP right after R15.
  */

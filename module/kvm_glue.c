@@ -140,14 +140,20 @@ enum ec_reason_src ec_kvm_reason_src(struct kvm_vcpu *vcpu)
 	return EC_REASON_OPS;
 }
 
-/* Called through a pointer: on an IBT kernel it must start with ENDBR64. */
+/* Called through a pointer: on an IBT kernel each must start with ENDBR64. */
 static int check_callable(void)
 {
-	if (ec_ibt_callable(ec_kvm.ops->get_exit_info))
-		return 0;
-	pr_err("kvm_x86_ops.get_exit_info (%ps) does not start with ENDBR64: calling it would fault on a CPU enforcing IBT\n",
-	       ec_kvm.ops->get_exit_info);
-	return -ENOEXEC;
+	const void *fn[] = { ec_kvm.ops->get_exit_info, ec_kvm.ops->cache_reg };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fn); i++) {
+		if (ec_ibt_callable(fn[i]))
+			continue;
+		pr_err("%ps (in kvm_x86_ops) does not start with ENDBR64: calling it would fault on a CPU enforcing IBT\n",
+		       fn[i]);
+		return -ENOEXEC;
+	}
+	return 0;
 }
 
 static void read_vendor(struct module *vendor)

@@ -95,6 +95,17 @@ static __always_inline void ec_kvm_exit_info(struct kvm_vcpu *vcpu,
 }
 
 /*
+ * The guest's RIP, as kvm_rip_read() gets it: through KVM's register
+ * cache (on VMX RIP stays in the VMCS until something asks for it).
+ */
+static inline unsigned long ec_kvm_rip(struct kvm_vcpu *vcpu)
+{
+	if (!(ec_regs_avail(vcpu) & BIT(EC_VCPU_REG_RIP)))
+		ec_kvm.ops->cache_reg(vcpu, EC_VCPU_REG_RIP);
+	return vcpu->arch.regs[EC_VCPU_REG_RIP];
+}
+
+/*
  * Slot of the exit @vcpu just took, as kvm:kvm_exit reports it; @arg is
  * the reason the tracepoint passed (EC_KVM_EXIT_REASON).
  */

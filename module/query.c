@@ -16,6 +16,7 @@
  * after a single step, nor INIT or an SMI in between ever gets our answer
  * on top of its own registers.
  */
+#include <asm/insn.h>
 #include <asm/tsc.h>
 #include "compat.h"
 #include "kvm_glue.h"
@@ -54,7 +55,7 @@ static bool answer(const struct ec_vm *vm, u32 leaf, u32 subleaf,
 void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 		      const u32 kvm[EC_NR_REGS])
 {
-	const struct kvm_vcpu *vcpu = v->vcpu;
+	struct kvm_vcpu *vcpu = v->vcpu;
 	struct ec_answer *a = &v->answer;
 	u32 mode = vcpu->arch.hflags & EC_HF_MODE;
 
@@ -69,22 +70,26 @@ void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 	}
 	memcpy(a->kvm, kvm, sizeof(a->kvm));
 	a->hflags = mode;
+	a->rip = ec_kvm_rip(v->vcpu);
 	a->pending = true;
 }
 
 /*
- * Since the exit, KVM advanced RIP past the CPUID and wrote its answer to
- * RAX..RDX (still there; KVM marks no GPR but RSP dirty), and nothing
- * else: INIT and KVM_SET_REGS also mark RSP, SMM entry or a nested
- * VM-entry changes the mode.
+ * Since the exit, KVM advanced RIP past the CPUID (by one instruction:
+ * 15 bytes at most) and wrote its answer to RAX..RDX (still there; KVM
+ * marks no GPR but RSP dirty), and nothing else: INIT and KVM_SET_REGS
+ * also mark RSP, a SIPI or a debugger moves RIP elsewhere, SMM entry or
+ * a nested VM-entry changes the mode.
  */
 static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
 				const struct ec_answer *a)
 {
+	unsigned long rip = vcpu->arch.regs[EC_VCPU_REG_RIP];
 	unsigned int i;
 
 	if (ec_regs_dirty(vcpu) != BIT(EC_VCPU_REG_RIP) ||
-	    (vcpu->arch.hflags & EC_HF_MODE) != a->hflags)
+	    (vcpu->arch.hflags & EC_HF_MODE) != a->hflags ||
+	    rip <= a->rip || rip - a->rip > MAX_INSN_SIZE)
 		return false;
 	for (i = 0; i < EC_NR_REGS; i++)
 		if (vcpu->arch.regs[gpr[i]] != a->kvm[i])
