@@ -41,12 +41,19 @@ ec_quiet() { # LOG CMD...
 # under QEMU TCG: no constant TSC).
 ec_pick_kver() {
 	if [ -z "${KVER:-}" ]; then
-		KVER=$(find /lib/modules -mindepth 1 -maxdepth 1 -regextype posix-extended \
-			-regex '.*/6\.1\.0-[0-9]+-amd64' -printf '%f\n' 2>/dev/null |
-			sort -V | tail -n 1)
+		KVER=$(ec_newest_61)
+		# A fresh machine: install Debian's kernel first, then pick it.
+		[ -n "$KVER" ] || { ec_ensure_pkgs linux-image-amd64 linux-headers-amd64 &&
+			KVER=$(ec_newest_61); }
 	fi
 	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
 	export KVER
+}
+
+ec_newest_61() {
+	find /lib/modules -mindepth 1 -maxdepth 1 -regextype posix-extended \
+		-regex '.*/6\.1\.0-[0-9]+-amd64' -printf '%f\n' 2>/dev/null |
+		sort -V | tail -n 1
 }
 
 # Install missing Debian packages (apt-get update once), or fail with the
