@@ -22,34 +22,8 @@ FUZZ_CPUIDS=100000	# random CPUIDs of kvm_fuzz
 LOAD_CYCLES=50		# rmmod/insmod cycles of kvm_reload
 [ -f $T/config.sh ] && . $T/config.sh
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
-check() { # DESC CMD...: one TAP line for a command's success
-	desc=$1
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$desc"
-	else
-		notok "$desc"
-		[ -n "$out" ] && echo "$out" | sed 's/^/#   /'
-	fi
-}
-# Run a test program; its exit status is a result of its own (a crash or
-# a bail-out is a failure even if no "not ok" was printed).
-# The time taken (emulated clock) shows where a slow run spends it.
-run() { # TAG PROG ARGS...
-	tag=$1
-	shift
-	t0=$(date +%s)
-	"$@" 2>&1
-	rc=$?
-	echo "# $tag: $(($(date +%s) - t0)) s"
-	if [ $rc = 0 ]; then
-		ok "$tag: exit status 0"
-	else
-		notok "$tag: exit status $rc"
-	fi
-}
+# shellcheck source=tests/vm/tap-host.sh
+. $T/tap-host.sh
 objects() { sed -n 's/^objects //p' /sys/kernel/debug/exitcount/vms 2>/dev/null; }
 # Our hooks in the kprobes list: KVM's functions we probe, or our module.
 our_kprobes() {

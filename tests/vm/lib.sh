@@ -165,7 +165,8 @@ ec_kvm_modules() { # ISA
 # Make OUT (a gzipped cpio initramfs) holding busybox, the KVM modules of
 # ISA (in /modules, listed in insmod order in /modules/kvm.list), the
 # exitcount.ko in EC_KO if any (/modules/exitcount.ko), the files of
-# PROGDIR (in /tests, e9cat in /bin), and SCRIPT as /test.sh. /init mounts
+# PROGDIR (in /tests, e9cat in /bin), tap-host.sh (in /tests) for SCRIPT
+# to source, and SCRIPT as /test.sh. /init mounts
 # proc, sys, dev, debugfs and tracefs, runs `sh /test.sh 2>&1 | e9cat`,
 # then powers off.
 ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
@@ -197,6 +198,7 @@ ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
 		*) cp "$f" "$root/tests/" ;;
 		esac
 	done
+	cp "$EC_VMDIR/tap-host.sh" "$root/tests/"
 	cp "$script" "$root/test.sh"
 	cat >"$root/init" <<'EOF'
 #!/bin/busybox sh
@@ -293,6 +295,21 @@ EOF
 	rc=$?
 	[ $rc = 124 ] || [ $rc = 137 ] && return 124
 	return 0
+}
+
+# The end of a run: the serial console's last lines when the emulated
+# host never printed its end marker, the time taken, then the TAP report
+# of REPORT (run-tests.sh, run-qcost.sh).
+ec_finish() { # TAG REPORT E9 SERIAL T0
+	if ! grep -qxF "# exitcount-vm-tests: end" "$3"; then
+		{
+			echo "[vm] last lines of the emulated host's serial console:"
+			tail -n 25 "$4" 2>/dev/null | tr -d '\r' | sed 's/^/[vm]   /'
+		} >&2
+	fi
+	ec_log "$1: total $(($(date +%s) - $5)) s"
+	# Last: the TAP report, ending with "N passed, M failed".
+	ec_tap_report "$2" "# exitcount-vm-tests: end"
 }
 
 # What the emulated host wrote to port 0xE9 from its BEGIN line to its END

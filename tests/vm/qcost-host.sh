@@ -14,25 +14,8 @@ QCOST_VMS=1000
 QCOST_EXITS=20000
 [ -f $T/config.sh ] && . $T/config.sh
 
-check() { # DESC CMD...
-	desc=$1
-	shift
-	if out=$("$@" 2>&1); then
-		echo "ok - $desc"
-	else
-		echo "not ok - $desc"
-		[ -n "$out" ] && echo "$out" | sed 's/^/#   /'
-	fi
-}
-run() { # TAG PROG ARGS...
-	tag=$1
-	shift
-	t0=$(date +%s)
-	"$@" 2>&1
-	rc=$?
-	echo "# $tag: $(($(date +%s) - t0)) s (emulated clock)"
-	check "$tag: exit status 0 (got $rc)" test $rc = 0
-}
+# shellcheck source=tests/vm/tap-host.sh
+. $T/tap-host.sh
 
 echo "$BEGIN"
 echo "# emulated host: uname -r $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPU(s)"

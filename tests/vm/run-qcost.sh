@@ -53,11 +53,4 @@ ec_log "qcost: QEMU ran $(($(date +%s) - t1)) s (status $emu_rc)"
 	[ "$emu_rc" = 124 ] && echo "not ok - QEMU finished within ${VM_TIMEOUT} s"
 	ec_e9_extract "$E9" "# exitcount-vm-tests: begin" "# exitcount-vm-tests: end"
 } >"$EC_WORK/report.in"
-if ! grep -qxF "# exitcount-vm-tests: end" "$E9"; then
-	{
-		echo "[vm] last lines of the emulated host's serial console:"
-		tail -n 25 "$SERIAL" 2>/dev/null | tr -d '\r' | sed 's/^/[vm]   /'
-	} >&2
-fi
-ec_log "qcost: total $(($(date +%s) - t0)) s"
-ec_tap_report "$EC_WORK/report.in" "# exitcount-vm-tests: end"
+ec_finish "qcost" "$EC_WORK/report.in" "$E9" "$SERIAL" "$t0"

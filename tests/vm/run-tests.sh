@@ -71,12 +71,4 @@ ec_log "$ISA: $EMU ran $((t2 - t1)) s (status $emu_rc)"
 	fi
 	ec_e9_extract "$E9" "# exitcount-vm-tests: begin" "# exitcount-vm-tests: end"
 } >"$EC_WORK/report.in"
-if ! grep -qxF "# exitcount-vm-tests: end" "$E9"; then
-	{
-		echo "[vm] last lines of the emulated host's serial console:"
-		tail -n 25 "$SERIAL" 2>/dev/null | tr -d '\r' | sed 's/^/[vm]   /'
-	} >&2
-fi
-ec_log "$ISA: total $(($(date +%s) - t0)) s"
-# Last: the TAP report, ending with "N passed, M failed".
-ec_tap_report "$EC_WORK/report.in" "# exitcount-vm-tests: end"
+ec_finish "$ISA" "$EC_WORK/report.in" "$E9" "$SERIAL" "$t0"
