@@ -178,6 +178,24 @@ static inline pid_t ec_vm_creator_pid(const struct kvm *kvm)
 }
 #endif
 
+/*
+ * An ftrace_ops callback got the pt_regs until 5.11 ("ftrace: Have the
+ * callbacks receive a struct ftrace_regs instead of pt_regs"), which also
+ * made recursion protection something to ask for (FTRACE_OPS_FL_RECURSION)
+ * rather than to opt out of (FTRACE_OPS_FL_RECURSION_SAFE).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)
+#define EC_FTRACE_PROTO		unsigned long ip, unsigned long parent_ip, \
+				struct ftrace_ops *op, struct ftrace_regs *fregs
+#define ec_ftrace_regs()	ftrace_get_regs(fregs)
+#define EC_FTRACE_FL_RECURSION	FTRACE_OPS_FL_RECURSION
+#else
+#define EC_FTRACE_PROTO		unsigned long ip, unsigned long parent_ip, \
+				struct ftrace_ops *op, struct pt_regs *fregs
+#define ec_ftrace_regs()	(fregs)
+#define EC_FTRACE_FL_RECURSION	0
+#endif
+
 /* kvm:kvm_cpuid, the same from 5.10 to 7.3. */
 #define EC_KVM_CPUID_PROTO	void *data, unsigned int function, \
 				unsigned int index, unsigned long rax, \

@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ftrace.h>
 #include <linux/kprobes.h>
 #include <linux/tracepoint.h>
 #include "compat.h"
@@ -121,14 +122,25 @@ static struct kretprobe cpuid_probe = {
 	.data_size = sizeof(struct cpuid_call),
 };
 
-static int on_destroy_vm(struct kprobe *p, struct pt_regs *regs)
+/*
+ * VM teardown, through an ftrace_ops on kvm_arch_destroy_vm rather than a
+ * kprobe: PERMANENT, so neither the kprobes switch
+ * (/sys/kernel/debug/kprobes/enabled) nor the ftrace_enabled sysctl can
+ * make exitcount miss a teardown, after which a new VM at the freed one's
+ * address would find its counters.
+ */
+static notrace void on_destroy_vm(EC_FTRACE_PROTO)
 {
-	ec_forget_vm((struct kvm *)regs_get_kernel_argument(regs, 0));
-	return 0;
+	struct pt_regs *regs = ec_ftrace_regs();
+
+	if (regs)
+		ec_forget_vm((struct kvm *)regs_get_kernel_argument(regs, 0));
 }
 
-static struct kprobe destroy_probe = {
-	.pre_handler = on_destroy_vm,
+static struct ftrace_ops destroy_ops = {
+	.func = on_destroy_vm,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_PERMANENT |
+		 EC_FTRACE_FL_RECURSION,
 };
 
 static int register_tp(struct tracepoint *tp, void *probe)
@@ -140,16 +152,34 @@ static int register_tp(struct tracepoint *tp, void *probe)
 	return ret;
 }
 
-static int register_destroy_probe(void)
+/*
+ * An empty filter holds no memory; 5.10 and 5.15 export no
+ * ftrace_free_filter().
+ */
+static void free_filter(void)
 {
-	int ret;
+	ftrace_set_filter(&destroy_ops, NULL, 0, 1);
+}
 
-	destroy_probe.symbol_name = ec_destroy_hook;
-	ret = register_kprobe(&destroy_probe);
-	if (ret)
-		pr_err("cannot hook %s (VM teardown): kprobe error %d\n",
-		       ec_destroy_hook, ret);
+static int register_destroy_hook(void)
+{
+	int ret = ftrace_set_filter(&destroy_ops, (unsigned char *)ec_destroy_hook,
+				    strlen(ec_destroy_hook), 1);
+
+	if (!ret)
+		ret = register_ftrace_function(&destroy_ops);
+	if (!ret)
+		return 0;
+	pr_err("cannot hook %s (VM teardown): ftrace error %d\n",
+	       ec_destroy_hook, ret);
+	free_filter();
 	return ret;
+}
+
+static void unregister_destroy_hook(void)
+{
+	unregister_ftrace_function(&destroy_ops);
+	free_filter();
 }
 
 static int register_cpuid_probe(void)
@@ -189,7 +219,7 @@ int ec_hooks_register(void)
 {
 	int ret;
 
-	ret = register_destroy_probe();
+	ret = register_destroy_hook();
 	if (ret)
 		return ret;
 	ret = register_cpuid_probe();
@@ -216,7 +246,7 @@ err_unregister_entry:
 err_unregister_cpuid:
 	unregister_cpuid_probe();
 err_unregister_destroy:
-	unregister_kprobe(&destroy_probe);
+	unregister_destroy_hook();
 	return ret;
 }
 
@@ -229,5 +259,5 @@ void ec_hooks_unregister(void)
 	/* No probe may still be running once we return. */
 	tracepoint_synchronize_unregister();
 	unregister_cpuid_probe();
-	unregister_kprobe(&destroy_probe);
+	unregister_destroy_hook();
 }

@@ -2,7 +2,7 @@
 /*
  * Where exitcount attaches to KVM: the kvm_exit/kvm_entry tracepoints
  * (counting and timing), the kvm_cpuid tracepoint and a kretprobe on the
- * emulator's CPUID (answering guests), and a kprobe on VM teardown
+ * emulator's CPUID (answering guests), and an ftrace_ops on VM teardown
  * (freeing per-VM state).
  */
 #ifndef EXITCOUNT_HOOKS_H

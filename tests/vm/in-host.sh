@@ -30,12 +30,15 @@ our_kprobes() {
 	grep -E -w 'emulator_get_cpuid|kvm_cpuid|kvm_arch_destroy_vm|no_such_function|exitcount' \
 		/sys/kernel/debug/kprobes/list 2>/dev/null
 }
-# Nothing of exitcount is left: module, debugfs directory, kprobes.
+# Functions ftrace calls a callback for: the VM teardown hook's.
+ftraced() { grep -w "$1" /sys/kernel/tracing/enabled_functions 2>/dev/null; }
+# Nothing of exitcount is left: module, debugfs directory, kprobes, ftrace.
 check_nothing_left() { # WHEN
 	check "$1: /sys/module/exitcount absent" test ! -e /sys/module/exitcount
 	check "$1: /sys/kernel/debug/exitcount absent" test ! -e /sys/kernel/debug/exitcount
 	check "$1: no kprobe on emulator_get_cpuid or kvm_arch_destroy_vm in the kprobes list" \
 		test -z "$(our_kprobes)"
+	check "$1: no ftrace callback on kvm_arch_destroy_vm" test -z "$(ftraced kvm_arch_destroy_vm)"
 }
 # One TAP line: the kernel log since the last call has no warning, bug,
 # oops or kprobe failure except lines matching ALLOWED (expected errors);
@@ -171,9 +174,10 @@ run "kvm_exits" $T/kvm_exits
 run "kvm_scope[vm]" $T/kvm_scope --expect=vm
 run "kvm_nested[vm]" $T/kvm_nested --expect=vm
 run "kvm_regs" $T/kvm_regs
-check "kprobes list shows our probes on emulator_get_cpuid and kvm_arch_destroy_vm while loaded" \
-	sh -c "/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list &&
-		/bin/grep -qw kvm_arch_destroy_vm /sys/kernel/debug/kprobes/list"
+check "kprobes list shows our probe on emulator_get_cpuid while loaded" \
+	/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list
+check "ftrace calls a callback on kvm_arch_destroy_vm while loaded (VM teardown)" \
+	test -n "$(ftraced kvm_arch_destroy_vm)"
 
 # --- reliability (scope=vm): the host view is root's; exact counts with
 # vCPUs exiting at once; readers racing writers; isolation of VMs; VM
@@ -185,6 +189,12 @@ run "kvm_concurrent[2x2]" $T/kvm_concurrent --vms=2 --vcpus=2
 run "kvm_race" $T/kvm_race
 run "kvm_isolation" $T/kvm_isolation
 run "kvm_churn" $T/kvm_churn --vms=$CHURN_VMS
+# Teardown is seen with every kprobe disarmed, too: kvm_churn's objects
+# must come back (else a new VM at a freed one's address inherits it).
+check "kprobes disarmed (/sys/kernel/debug/kprobes/enabled = 0)" \
+	sh -c "echo 0 >/sys/kernel/debug/kprobes/enabled"
+run "kvm_churn[kprobes disarmed]" $T/kvm_churn --vms=100
+check "kprobes armed again" sh -c "echo 1 >/sys/kernel/debug/kprobes/enabled"
 run "kvm_fuzz" $T/kvm_fuzz --n=$FUZZ_CPUIDS --sample=/tmp/fuzz.sample
 run "kvm_reload" $T/kvm_reload --ko=$KO --cycles=$LOAD_CYCLES
 # VMs are freed after an RCU grace period: give it up to 5 s.
