@@ -4,8 +4,8 @@
  *
  *   kvm_nested [--expect=vm|absent] [--rounds=N]
  *
- * The guest (L1) is itself a tiny SVM hypervisor, in the manner of the
- * kernel's selftests (x86_64/svm_*.c, lib/x86_64/svm.c): it sets
+ * The guest (L1) is itself a tiny SVM (or VMX) hypervisor, in the manner
+ * of the kernel's selftests (x86_64/svm_*.c, lib/x86_64/svm.c): it sets
  * EFER.SVME and VM_HSAVE_PA, completes the VMCB the host laid out for its
  * guest L2 (32-bit flat protected mode, no paging, nested paging off,
  * ASID 1, CPUID, VMRUN, VMMCALL and SHUTDOWN intercepted) and runs L2,
@@ -30,8 +30,10 @@
  * nested_svm_check_permissions()), so L1 runs on a one-entry 4 MB
  * identity map; L2 runs without paging.
  *
- * Intel: not implemented (VMX needs a VMCS, VMXON region and paging set
- * up by L1); the test prints a TAP skip there.
+ * Intel: L1 is a tiny VMX hypervisor instead (see "VMX" below): the same
+ * rounds and checks, except what VMX does differently at an exit: no
+ * general register but RSP is switched, so L1 sees L2's RAX..RSI and must
+ * find its own EDI and EBP (which L2 never touches) as it left them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -229,15 +231,19 @@ DEFINE_GUEST_FN(nested_l1,
  * no unrestricted guest needed). The host writes a table of VMCS fields
  * (controls, to be adjusted by their capability MSRs, or plain values,
  * guest code addresses among them); L1 writes them, then what only it
- * knows (CR0, CR3, CR4, GDTR, IDTR, HOST_RSP) and runs L2 with VMLAUNCH, then VMRESUME after each
- * CPUID exit. CPUID exits unconditionally in VMX non-root operation.
+ * knows (CR0, CR3, CR4, GDTR, IDTR, HOST_RSP), and runs L2 with
+ * VMLAUNCH, then VMRESUME after each CPUID exit. CPUID exits
+ * unconditionally in VMX non-root operation.
  *
- * Unlike VMRUN, a VM exit switches no general register but RSP: after it
- * L1's RAX..RBP are L2's values at its CPUID, and L1 answers by loading
- * RAX..RDX before VMRESUME. L1 also loads EDI and EBP with markers before
- * every VMLAUNCH/VMRESUME, which L2 never touches: after the exit they
- * must still be L1's. A module that answers the query at the vCPU's next
- * entry (L1's) overwrites RAX..RDX at the exit.
+ * Unlike VMRUN, a VM exit switches no general register but RSP: right
+ * after it, RAX..RSI are L2's values at its CPUID, and L1 answers by
+ * loading RAX..RDX before VMRESUME. L1 also loads EDI and EBP with
+ * markers before every VMLAUNCH/VMRESUME; L2 never touches them, so
+ * after the exit they must still be L1's. A module that answers the
+ * query at the vCPU's next entry (L1's) overwrites RAX..RDX at the exit:
+ * L1 then sees the module's answer instead of L2's registers (the module
+ * of commit 9822e26 did: 0 of 48 rounds correct). L2 itself still gets
+ * L1's answer then, as L1 reloads RAX..RDX before VMRESUME.
  */
 #define VX_VMXON	ND_HSAVE	/* VMXON region */
 #define VX_VMCS		ND_VMCB		/* L2's VMCS */
