@@ -273,9 +273,12 @@ static const char *const vx_steps[] = {
 };
 
 /* A VMCS field L1 writes: msr != 0: value | allowed-0, & allowed-1. */
-struct vmx_field {
+struct vmx_field {	/* copied to guest memory, read there by L1 */
+	// cppcheck-suppress unusedStructMember
 	uint32_t field;
+	// cppcheck-suppress unusedStructMember
 	uint32_t value;
+	// cppcheck-suppress unusedStructMember
 	uint32_t msr;	/* IA32_VMX_{PINBASED,PROCBASED,EXIT,ENTRY}_CTLS */
 };
 

@@ -218,7 +218,7 @@ static int handled_from_bitmaps(const struct ec_isa_table *t, int8_t *by_slot)
 			continue;
 		nr = ec_slot_nr(t, slot);
 		q(EC_LEAF_INFO, EC_INFO_HANDLED + nr / EC_BITMAP_REASONS, r);
-		by_slot[slot] = r[nr % EC_BITMAP_REASONS / 32] >> (nr % 32) & 1;
+		by_slot[slot] = (int8_t)(r[nr % EC_BITMAP_REASONS / 32] >> (nr % 32) & 1);
 		n++;
 	}
 	return n;

@@ -296,10 +296,9 @@ static void vm_lapics_reload(struct kvm_vm *vm)
 {
 	struct kvm_lapic_state ls;
 	unsigned int i;
-	int r;
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		r = ioctl(vm->vcpus[i]->fd, KVM_GET_LAPIC, &ls);
+		int r = ioctl(vm->vcpus[i]->fd, KVM_GET_LAPIC, &ls);
 		TEST_ASSERT(r == 0, "KVM_GET_LAPIC on vCPU %u", i);
 		r = ioctl(vm->vcpus[i]->fd, KVM_SET_LAPIC, &ls);
 		TEST_ASSERT(r == 0, "KVM_SET_LAPIC on vCPU %u", i);
