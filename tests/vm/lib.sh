@@ -15,6 +15,8 @@
 #   EXITCOUNT_KO use this prebuilt exitcount.ko instead of building one
 #   TMPDIR       where the work directory goes (default /tmp)
 #   V=1          show build commands' output
+#   BOCHS_CPUS   CPUs of the Bochs machine (default 1)
+#   BOCHS_MEGS   memory of the Bochs machine in MB (default 512)
 
 EC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 EC_VMDIR=$EC_ROOT/tests/vm
@@ -248,7 +250,8 @@ ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
 # Boot INITRD under Bochs (Skylake-X model: VMX with EPT) from an isolinux
 # ISO; port 0xE9 output goes to E9OUT, the serial console to SERIAL.
 # Bochs ends with a non-zero status even after a clean poweroff, so judge
-# the run by E9OUT. Returns 124 when it timed out.
+# the run by E9OUT. Returns 124 when it timed out. BOCHS_MEGS sets the
+# machine's memory (MB, default 512), BOCHS_CPUS its CPUs (default 1).
 ec_run_bochs() { # INITRD E9OUT SERIAL TIMEOUT_S
 	local d=$EC_WORK/bochs rc
 	rm -rf "$d"
@@ -269,7 +272,7 @@ EOF
 		-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \
 		-boot-load-size 4 -boot-info-table "$d/iso" || ec_die "xorriso failed: $(cat "$d/xorriso.log")"
 	cat >"$d/bochsrc" <<EOF
-megs: 512
+megs: ${BOCHS_MEGS:-512}
 cpu: model=corei7_skylake_x, count=${BOCHS_CPUS:-1}, ips=400000000
 clock: sync=none, time0=local
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
