@@ -28,6 +28,7 @@ suite cli tests/cli/run.sh
 suite fuzz make -s -C tests/fuzz fuzz-short
 suite vm-svm tests/vm/run-svm.sh
 suite vm-qcost tests/vm/run-qcost.sh
+suite vm-qcost-vmx tests/vm/run-qcost.sh vmx
 suite vm-nodebugfs tests/vm/run-nodebugfs.sh
 suite vm-nested tests/vm/nested.sh
 suite vm-vmx tests/vm/run-vmx.sh
