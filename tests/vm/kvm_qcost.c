@@ -8,7 +8,10 @@
  * One vCPU times N exits of each kind in a guest loop (CPU time of its
  * thread / N, as tests/bench/exit_loop.c does): plain CPUID (leaf 0), and
  * every protocol leaf: 0x4FFFFFFF, 0x4FFFFFFE and 0x4FFFFFFD with ECX = the
- * CPUID reason, 0x4FFFFFFC subleaves 0, 1, 2, 0x100, 0x200. First with no
+ * CPUID reason, 0x4FFFFFFC subleaves 0, 1, 2, 0x100, 0x200; and 0x4FFFFFFB,
+ * next to the protocol but answered by KVM (its search of the VM's CPUID
+ * table for a leaf it has no entry for: what any 0x4FFFFFFx leaf costs
+ * KVM itself, beside a plain CPUID 0, found first). First with no
  * other VM, then with K idle VMs held open (1 or 2 vCPUs each, every vCPU
  * run once through an exit mix, so the module keeps state for all of
  * them). Claims: each kind's cost with K VMs <= limit x its cost with
@@ -67,7 +70,9 @@ static struct kind kinds[] = {
 	KIND("info2", "0x4FFFFFFC/2", EC_LEAF_INFO, EC_INFO_TOTAL_HI),
 	KIND("info100", "0x4FFFFFFC/0x100", EC_LEAF_INFO, EC_INFO_HANDLED),
 	KIND("info200", "0x4FFFFFFC/0x200", EC_LEAF_INFO, EC_INFO_ACTIVE),
+	KIND("kvmleaf", "0x4FFFFFFB (KVM's)", EC_LEAF_INFO - 1, 0),
 };
+#define KVMLEAF (NR_KINDS - 1)
 #define NR_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
 static double thread_ns(void)
@@ -250,6 +255,9 @@ int main(int argc, char **argv)
 		else
 			tap_diag("totals leaf / plain CPUID exit, %s: %.3f (not a claim)",
 				 i ? "idle VMs" : "no other VM", tot / plain);
+		tap_diag("totals leaf / KVM's own 0x4FFFFFFB, %s: %.3f (not a claim)",
+			 i ? "idle VMs" : "no other VM",
+			 tot / (i ? kinds[KVMLEAF].many : kinds[KVMLEAF].none));
 	}
 
 	for (i = 0; i < nr_vms; i++) {
