@@ -3,7 +3,7 @@
  * kvm_qcost: a guest query's cost must not grow with the host.
  *
  *   kvm_qcost --scope=host|vm [--vms=K] [--n=N] [--limit=1.10]
- *             [--totals-limit=1.5] [--bench]
+ *             [--totals-limit=1.5] [--totals-base=cpuid0|kvm] [--bench]
  *
  * One vCPU times N exits of each kind in a guest loop (CPU time of its
  * thread / N, as tests/bench/exit_loop.c does): plain CPUID (leaf 0), and
@@ -16,7 +16,11 @@
  * run once through an exit mix, so the module keeps state for all of
  * them). Claims: each kind's cost with K VMs <= limit x its cost with
  * none; the totals leaf <= totals-limit x a plain CPUID exit, with none
- * and with K VMs (--totals-limit=0: only print the ratio). Meant for an emulated host whose clock counts
+ * and with K VMs (--totals-limit=0: only print the ratio). The plain exit
+ * is CPUID 0 (--totals-base=cpuid0, the default), or KVM's own answer to
+ * 0x4FFFFFFB (--totals-base=kvm: the same exit with KVM's search of the
+ * CPUID table, so the ratio is exitcount's own share; on Bochs's VMX that
+ * search alone costs 1.5x a CPUID 0 exit). Meant for an emulated host whose clock counts
  * instructions (QEMU -icount shift=0,sleep=off): the figures then repeat.
  *
  * A kind whose cost with K VMs is already past twice its cost with none
@@ -128,6 +132,7 @@ int main(int argc, char **argv)
 {
 	const char *scope = "host";
 	double limit = 1.10, totals_limit = 1.5;
+	unsigned int base = 0, other = KVMLEAF;	/* kinds[]: the totals claim's plain exit */
 	unsigned int nr_vms = 1000, n = 20000, i, j;
 	const struct ec_isa_table *t;
 	struct kvm_vm *vm, **idle;
@@ -150,10 +155,16 @@ int main(int argc, char **argv)
 			limit = atof(argv[i] + 8);
 		} else if (!strncmp(argv[i], "--totals-limit=", 15)) {
 			totals_limit = atof(argv[i] + 15);
+		} else if (!strcmp(argv[i], "--totals-base=cpuid0")) {
+			base = 0;
+			other = KVMLEAF;
+		} else if (!strcmp(argv[i], "--totals-base=kvm")) {
+			base = KVMLEAF;
+			other = 0;
 		} else if (!strcmp(argv[i], "--bench")) {
 			bench = true;
 		} else {
-			fprintf(stderr, "usage: %s [--scope=host|vm] [--vms=K] [--n=N] [--limit=X] [--totals-limit=X] [--bench]\n",
+			fprintf(stderr, "usage: %s [--scope=host|vm] [--vms=K] [--n=N] [--limit=X] [--totals-limit=X] [--totals-base=cpuid0|kvm] [--bench]\n",
 				argv[0]);
 			return 2;
 		}
@@ -244,20 +255,20 @@ int main(int argc, char **argv)
 		      k->many / k->none);
 	}
 	for (i = 0; i < 2; i++) {
+		const struct kind *b = &kinds[base], *o = &kinds[other];
 		double tot = i ? kinds[1].many : kinds[1].none;
-		double plain = i ? kinds[0].many : kinds[0].none;
+		double plain = i ? b->many : b->none;
+		const char *when = i ? "idle VMs" : "no other VM";
 
 		if (totals_limit > 0)
 			CHECK(tot <= totals_limit * plain,
-			      "totals leaf <= %.2f x plain CPUID exit, %s: %.1f vs %.1f ns (x %.3f)",
-			      totals_limit, i ? "idle VMs" : "no other VM", tot,
-			      plain, tot / plain);
+			      "totals leaf <= %.2f x plain CPUID exit (%s), %s: %.1f vs %.1f ns (x %.3f)",
+			      totals_limit, b->name, when, tot, plain, tot / plain);
 		else
-			tap_diag("totals leaf / plain CPUID exit, %s: %.3f (not a claim)",
-				 i ? "idle VMs" : "no other VM", tot / plain);
-		tap_diag("totals leaf / KVM's own 0x4FFFFFFB, %s: %.3f (not a claim)",
-			 i ? "idle VMs" : "no other VM",
-			 tot / (i ? kinds[KVMLEAF].many : kinds[KVMLEAF].none));
+			tap_diag("totals leaf / plain CPUID exit (%s), %s: %.3f (not a claim)",
+				 b->name, when, tot / plain);
+		tap_diag("totals leaf / %s, %s: %.3f (not a claim)", o->name, when,
+			 tot / (i ? o->many : o->none));
 	}
 
 	for (i = 0; i < nr_vms; i++) {
