@@ -30,6 +30,7 @@ struct ec_answer {
 	u32 kvm[EC_NR_REGS];		/* KVM's, as it writes them */
 	u32 hflags;			/* guest and SMM mode at the CPUID */
 	unsigned long rip;		/* the CPUID's */
+	unsigned long dirty;		/* regs_dirty at the CPUID */
 	bool pending;			/* for the next entry */
 	bool emulated;			/* by KVM's emulator: its probe writes */
 	bool ready;			/* for that probe */

@@ -227,13 +227,47 @@ ec_build_progs() { # DIR [PROG...]
 		{ cat "$EC_WORK/build-e9cat.log" >&2; ec_die "building e9cat failed"; }
 }
 
-# Stock KVM modules of an ISA, in insmod order (dependencies first).
+# Files of the stock KVM modules of an ISA and of what they need, in
+# insmod order (dependencies first), from the modules' own "depends" (which
+# differ: 5.10's ccp needs rng-core, 7.x's kvm has irqbypass built in).
 ec_kvm_modules() { # ISA
+	local top
 	case $1 in
-	svm) echo drivers/crypto/ccp/ccp.ko virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko ;;
-	vmx) echo virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko ;;
+	svm) top=kvm_amd ;;
+	vmx) top=kvm_intel ;;
 	*) ec_die "unknown ISA '$1'" ;;
 	esac
+	EC_MOD_FILES=()
+	ec_module_deps "$top"
+	printf '%s\n' "${EC_MOD_FILES[@]}"
+}
+
+# Append NAME's dependencies, then NAME, to EC_MOD_FILES, each once.
+ec_module_deps() { # NAME
+	local f d
+	f=$(find "$EC_KMODS/kernel" \( -name "${1//_/-}.ko*" -o -name "${1//-/_}.ko*" \) \
+		-print -quit)
+	[ -n "$f" ] || ec_die "module $1 not found in $EC_KMODS (is linux-image-$KVER installed?)"
+	[[ " ${EC_MOD_FILES[*]} " == *" $f "* ]] && return 0
+	for d in $(modinfo -F depends "$f" | tr , ' '); do
+		ec_module_deps "$d"
+	done
+	EC_MOD_FILES+=("$f")
+}
+
+# Copy kernel module FILE to DIR, uncompressed (busybox insmod takes no
+# .xz or .zst); print its new name.
+ec_copy_module() { # FILE DIR
+	local name
+	name=$(basename "$1")
+	name=${name%.xz}
+	name=${name%.zst}
+	case $1 in
+	*.xz) xz -dc "$1" >"$2/$name" ;;
+	*.zst) zstd -dcq "$1" >"$2/$name" ;;
+	*) cp "$1" "$2/$name" ;;
+	esac || ec_die "cannot copy $1"
+	echo "$name"
 }
 
 # Make OUT (a gzipped cpio initramfs) holding busybox, the KVM modules of
@@ -244,27 +278,17 @@ ec_kvm_modules() { # ISA
 # proc, sys, dev, debugfs and tracefs, runs `sh /test.sh 2>&1 | e9cat`,
 # then powers off.
 ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
-	local isa=$1 progdir=$2 script=$3 out=$4 root m f
+	local isa=$1 progdir=$2 script=$3 out=$4 root m f mods
 	root=$(mktemp -d "$EC_WORK/initramfs.XXXXXX")
 	chmod 755 "$root"	# / as on any system: others may walk it (mktemp made it 0700)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,modules,tests}
 	cp /bin/busybox "$root/bin/busybox"
 	file -b "$root/bin/busybox" 2>/dev/null | grep -q dynamic &&
 		ec_die "/bin/busybox is not static (install busybox-static)"
-	: >"$root/modules/kvm.list"
-	for m in $(ec_kvm_modules "$isa"); do
-		f=$EC_KMODS/kernel/$m
-		if [ -f "$f" ]; then
-			cp "$f" "$root/modules/"
-		elif [ -f "$f.xz" ]; then
-			xz -dc "$f.xz" >"$root/modules/$(basename "$m")"
-		elif [ -f "$f.zst" ]; then
-			zstd -dcq "$f.zst" >"$root/modules/$(basename "$m")"
-		else
-			ec_die "$f not found (is linux-image-$KVER installed?)"
-		fi
-		basename "$m" >>"$root/modules/kvm.list"
-	done
+	mods=$(ec_kvm_modules "$isa") || exit 1
+	for m in $mods; do
+		ec_copy_module "$m" "$root/modules"
+	done >"$root/modules/kvm.list"
 	[ -n "$EC_KO" ] && cp "$EC_KO" "$root/modules/exitcount.ko"
 	for f in "$progdir"/*; do
 		case $(basename "$f") in

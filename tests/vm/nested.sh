@@ -65,11 +65,12 @@ dkms_install() { # MODTREE
 # The emulated host's module tree: the stock KVM modules at their own
 # paths, exitcount where dkms put it, then depmod.
 host_modules() { # ROOT
-	local root=$1 m f
-	for m in $(ec_kvm_modules svm); do
-		f=$EC_KMODS/kernel/$m
-		mkdir -p "$root$(dirname "$f")"
-		cp "$f" "$root$f"
+	local root=$1 m f mods
+	mods=$(ec_kvm_modules svm) || exit 1
+	for m in $mods; do
+		f=$root/lib/modules/$KVER/${m#"$EC_KMODS"/}
+		mkdir -p "$(dirname "$f")"
+		cp "$m" "$f"
 	done
 	cp "$EC_KMODS"/modules.{order,builtin,builtin.modinfo} \
 		"$root/lib/modules/$KVER/"
