@@ -17,6 +17,8 @@
 DEB_CACHE=${EXITCOUNT_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/exitcount-deb}
 DEB_CHROOT=$DEB_CACHE/bookworm
 DEB_OUT=$EC_ROOT/build/deb
+DEB_VERSION=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"$/\1/p' "$EC_ROOT/include/exitcount/version.h")
+DEB_DKMS=$DEB_OUT/exitcount-dkms_${DEB_VERSION}_all.deb
 
 # This machine's kernels that DKMS builds for in the chroot: the newest
 # Debian 6.1 and 6.12 ones (those the VM tests boot) with headers
@@ -60,4 +62,18 @@ deb_chroot() { # KVER...
 		in_chroot "$DEB_CHROOT" apt-get -q -y --no-install-recommends install "${missing[@]}" &&
 		in_chroot "$DEB_CHROOT" apt-get -q -y --download-only install dkms
 	} >"$DEB_CACHE/apt.log" 2>&1 || ec_die "apt-get in the chroot failed, see $DEB_CACHE/apt.log"
+}
+
+# make deb, its output in LOG.
+deb_build() { # LOG
+	"$EC_ROOT/tools/build-deb.sh" >"$1" 2>&1 && [ -f "$DEB_DKMS" ]
+}
+
+# `apt install ./exitcount-dkms_*.deb` in the chroot, on overlay DIR
+# (EC_OVERLAY), as a user does; apt's and DKMS's output in LOG.
+deb_install() { # DIR LOG
+	mkdir -p "$1/upper/exitcount-deb" &&
+	cp "$DEB_DKMS" "$1/upper/exitcount-deb/" &&
+	EC_OVERLAY=$1 in_chroot "$DEB_CHROOT" apt install -q -y \
+		"./exitcount-deb/${DEB_DKMS##*/}" >"$2" 2>&1
 }
