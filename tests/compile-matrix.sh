@@ -43,29 +43,8 @@ cd "$(dirname "$0")/.." || exit 2
 
 cache=${EXITCOUNT_MATRIX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/exitcount-matrix}
 
-# The archive URI this machine's APT uses for label $1 (Debian,
-# Debian-Security, Ubuntu), or, where the lists carry no release
-# information yet, for this machine's release with suffix $2 ("" or
-# -security) on an $3 (os-release ID) machine.
-apt_archive() {
-	local label=$1 suffix=$2 os=$3 id="" codename=""
-
-	if [ -r /etc/os-release ]; then
-		# shellcheck disable=SC1091 # the machine's file, not ours
-		id=$(. /etc/os-release && echo "${ID:-}")
-		# shellcheck disable=SC1091
-		codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-	fi
-	[ "$id" = "$os" ] || codename=""
-	# shellcheck disable=SC2016 # apt's format, not the shell's
-	apt-get indextargets --format '$(LABEL)|$(RELEASE)|$(REPO_URI)' \
-		'Identifier: Packages' 2>/dev/null |
-		awk -F'|' -v l="$label" -v r="$codename$suffix" -v c="$codename" '
-			$1 == l { print $3; found = 1; exit }
-			c != "" && $2 == r && !alt { alt = $3 }
-			END { if (!found && alt) print alt }' |
-		sed 's|/$||'
-}
+# shellcheck source=tests/chroot.sh
+. tests/chroot.sh # apt_archive, in_chroot
 debian_mirror=${EXITCOUNT_DEBIAN_MIRROR:-$(apt_archive Debian "" debian)}
 debian_security_mirror=${EXITCOUNT_DEBIAN_SECURITY_MIRROR:-$(apt_archive Debian-Security -security debian)}
 ubuntu_mirror=${EXITCOUNT_UBUNTU_MIRROR:-$(apt_archive Ubuntu "" ubuntu)}
@@ -153,17 +132,6 @@ fi
 dkms_re=$(sed -n 's/^BUILD_EXCLUSIVE_KERNEL="\(.*\)"$/\1/p' dkms.conf)
 
 mkdir -p "$cache/logs" || exit 2
-
-# Run a command as root inside chroot $1, with its own /proc, in a private
-# mount namespace: nothing stays mounted when it ends.
-in_chroot() {
-	local root=$1
-	shift
-	unshare --mount --propagation private -- chroot "$root" /usr/bin/env -i \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
-		DEBIAN_FRONTEND=noninteractive \
-		/bin/sh -c 'mount -t proc proc /proc && exec "$@"' sh "$@"
-}
 
 # Debian 12 has no Ubuntu archive key: take it from Debian's ubuntu-keyring
 # package, through a private APT configuration (verified by Debian's keys;
