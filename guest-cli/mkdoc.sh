@@ -16,7 +16,10 @@ here=$(dirname "$0")
 [ $# -eq 2 ] || { echo "usage: $0 man|completion EXITCOUNT" >&2; exit 2; }
 help=$("$2" --help)
 version=$("$2" --version | awk '{ print $2; exit }')
-[ -n "$help" ] && [ -n "$version" ] || { echo "$0: no --help/--version from $2" >&2; exit 1; }
+if [ -z "$help" ] || [ -z "$version" ]; then
+	echo "$0: no --help/--version from $2" >&2
+	exit 1
+fi
 
 man() {
 	date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%d)
@@ -157,8 +160,10 @@ completion() {
 	opts=$(echo "$words" | sed -n 1p)
 	keys=$(echo "$words" | sed -n 2p)
 	cols=$(echo "$words" | sed -n 3p)
-	[ -n "$opts" ] && [ -n "$keys" ] && [ -n "$cols" ] ||
-		{ echo "$0: options, sort keys or columns not found in --help" >&2; exit 1; }
+	if [ -z "$opts" ] || [ -z "$keys" ] || [ -z "$cols" ]; then
+		echo "$0: options, sort keys or columns not found in --help" >&2
+		exit 1
+	fi
 	sed -e "s|@OPTIONS@|$opts|" -e "s|@SORT_KEYS@|$keys|" -e "s|@COLUMNS@|$cols|" \
 		"$here/exitcount.bash-completion.in"
 }
