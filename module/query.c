@@ -84,7 +84,7 @@ void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
 				const struct ec_answer *a)
 {
-	unsigned long rip = vcpu->arch.regs[EC_VCPU_REG_RIP];
+	unsigned long rip = ec_vcpu_rip(vcpu);
 	unsigned int i;
 
 	if (ec_regs_dirty(vcpu) != BIT(EC_VCPU_REG_RIP) ||

@@ -5,17 +5,16 @@
 # it: shared by tests/deb/run.sh and tests/deb/ko.sh (make demo's module).
 # Source it from bash after tests/vm/lib.sh (ec_log, ec_die, ec_newest_61).
 #
-# The chroot (debootstrap bookworm minbase, then the headers of this
-# machine's Debian kernels) is made once under $EXITCOUNT_DEB_CACHE
-# (default ~/.cache/exitcount-deb) and never changed afterwards: every
-# install goes to an overlay (EC_OVERLAY, tests/chroot.sh) that is thrown
-# away, so a failed run leaves nothing behind for the next.
+# The chroot (debootstrap bookworm minbase, tests/chroot.sh's
+# make_chroot, then the headers of this machine's Debian kernels) is made
+# once in tests/chroot.sh's cache and never changed afterwards: every
+# install goes to an overlay (EC_OVERLAY) that is thrown away, so a failed
+# run leaves nothing behind for the next.
 
 # shellcheck source=tests/chroot.sh
 . "$EC_ROOT/tests/chroot.sh"
 
-DEB_CACHE=${EXITCOUNT_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/exitcount-deb}
-DEB_CHROOT=$DEB_CACHE/bookworm
+DEB_CHROOT=$EC_CACHE/chroots/bookworm
 DEB_OUT=$EC_ROOT/build/deb
 DEB_VERSION=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"$/\1/p' "$EC_ROOT/include/exitcount/version.h")
 DEB_DKMS=$DEB_OUT/exitcount-dkms_${DEB_VERSION}_all.deb
@@ -35,23 +34,8 @@ deb_kernels() {
 # what it recommends are only downloaded: `apt install` of the package
 # must bring them in through its Depends, without the network.
 deb_chroot() { # KVER...
-	local mirror k missing=()
-	if [ ! -e "$DEB_CHROOT/.exitcount-ready" ]; then
-		mirror=$(apt_archive Debian "" debian)
-		[ -n "$mirror" ] || ec_die "no Debian archive in this machine's APT configuration"
-		ec_log "debootstrap bookworm into $DEB_CHROOT (once)"
-		rm -rf "$DEB_CHROOT"
-		mkdir -p "$DEB_CHROOT"
-		debootstrap --variant=minbase bookworm "$DEB_CHROOT" "$mirror" \
-			>"$DEB_CACHE/debootstrap.log" 2>&1 ||
-			ec_die "debootstrap failed, see $DEB_CACHE/debootstrap.log"
-		# The archives this machine uses (bookworm-security has its
-		# kernels); no pseudo-terminal in there for dpkg's log.
-		cp /etc/apt/sources.list.d/*.sources "$DEB_CHROOT/etc/apt/sources.list.d/" 2>/dev/null
-		[ -f /etc/apt/sources.list ] && cp /etc/apt/sources.list "$DEB_CHROOT/etc/apt/"
-		echo 'Dpkg::Use-Pty "0";' >"$DEB_CHROOT/etc/apt/apt.conf.d/90exitcount"
-		touch "$DEB_CHROOT/.exitcount-ready"
-	fi
+	local k missing=()
+	make_chroot bookworm || ec_die "no Debian 12 chroot"
 	for k in "$@"; do
 		[ -e "$DEB_CHROOT/usr/src/linux-headers-$k" ] || missing+=("linux-headers-$k")
 	done
@@ -61,7 +45,8 @@ deb_chroot() { # KVER...
 		in_chroot "$DEB_CHROOT" apt-get -q update &&
 		in_chroot "$DEB_CHROOT" apt-get -q -y --no-install-recommends install "${missing[@]}" &&
 		in_chroot "$DEB_CHROOT" apt-get -q -y --download-only install dkms
-	} >"$DEB_CACHE/apt.log" 2>&1 || ec_die "apt-get in the chroot failed, see $DEB_CACHE/apt.log"
+	} >"$EC_CACHE/logs/deb-apt.log" 2>&1 ||
+		ec_die "apt-get in the chroot failed, see $EC_CACHE/logs/deb-apt.log"
 }
 
 # make deb, its output in LOG.

@@ -11,6 +11,10 @@
 #
 # Environment:
 #   KVER         kernel to use (default: newest installed 6.1.0-N-amd64, not -rt-)
+#   KERNEL_FROM  instead of an installed kernel, the newest of an entry of
+#                tests/chroot.sh's EC_KERNELS (debian-sid,
+#                debian-experimental, debian-5.10, ...): unpacked from that
+#                release's packages, exitcount.ko built in its chroot
 #   KEEP=1       keep the work directory when a run fails
 #   EXITCOUNT_KO use this prebuilt exitcount.ko instead of building one
 #   TMPDIR       where the work directory goes (default /tmp)
@@ -24,6 +28,11 @@ EC_WORK=
 EC_KO=
 EC_MODULE_LOG=
 EC_APT_UPDATED=
+EC_VMLINUZ=	# the kernel image of KVER
+EC_KMODS=	# its /lib/modules/KVER
+EC_KCHROOT=	# KERNEL_FROM: the chroot to build in, its tree and compiler
+EC_KDIR=
+EC_KCC=
 
 ec_log() { echo "[vm] $*" >&2; }
 ec_die() { echo "[vm] error: $*" >&2; exit 1; }
@@ -42,6 +51,10 @@ ec_quiet() { # LOG CMD...
 # not a flavour such as 6.1.0-N-rt-amd64 (its kvm_amd refuses to load
 # under QEMU TCG: no constant TSC).
 ec_pick_kver() {
+	if [ -n "${KERNEL_FROM:-}" ]; then
+		ec_kernel_from
+		return
+	fi
 	if [ -z "${KVER:-}" ]; then
 		KVER=$(ec_newest_61)
 		# A fresh machine: install Debian's kernel first, then pick it.
@@ -49,6 +62,58 @@ ec_pick_kver() {
 			KVER=$(ec_newest_61); }
 	fi
 	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
+	EC_VMLINUZ=/boot/vmlinuz-$KVER
+	EC_KMODS=/lib/modules/$KVER
+	export KVER
+}
+
+# The first PATH that exists.
+ec_first() { # PATH...
+	local p
+	for p in "$@"; do
+		[ -e "$p" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# KVER and the rest from KERNEL_FROM. The module is built in the chroot of
+# the kernel's own release: its kbuild tools and compiler need that
+# release's libraries.
+ec_kernel_from() {
+	local e release info dir log lock
+	# shellcheck source=tests/chroot.sh
+	. "$EC_ROOT/tests/chroot.sh"
+	e=$(kernel_entry "$KERNEL_FROM") ||
+		ec_die "KERNEL_FROM=$KERNEL_FROM: not an entry of tests/chroot.sh"
+	release=$(field "$e" 1)
+	[ "$release" != host ] ||
+		ec_die "KERNEL_FROM=$KERNEL_FROM is this machine's own: set KVER"
+	ec_ensure_pkgs debootstrap
+	mkdir -p "$EC_CACHE/logs" || ec_die "cannot create $EC_CACHE"
+	log=$EC_CACHE/logs/kernel-from-$KERNEL_FROM.log
+	ec_log "$KERNEL_FROM: preparing the $release chroot and its kernel (log: $log)"
+	# Suites may run side by side: one apt at a time in a chroot.
+	exec {lock}>"$EC_CACHE/chroots-$release.lock"
+	flock "$lock"
+	if ! info=$(prepare_chroot_entry "$release" "$(field "$e" 2)" \
+		"$(field "$e" 3)" 2>"$log"); then
+		tail -n 20 "$log" >&2
+		ec_die "$KERNEL_FROM: no kernel headers (see $log)"
+	fi
+	EC_KDIR=$(field "$info" 0)
+	KVER=${EC_KDIR##*/linux-headers-}
+	dir=$(kernel_image "$EC_CACHE/chroots/$release" "$KVER" \
+		"$(field "$info" 2)" 2>>"$log") ||
+		{ tail -n 20 "$log" >&2; ec_die "$KERNEL_FROM: no kernel image (see $log)"; }
+	exec {lock}>&-
+	EC_KCHROOT=$EC_CACHE/chroots/$release
+	EC_KCC=$(field "$info" 3)
+	EC_VMLINUZ=$(ec_first "$dir"/boot/vmlinuz-"$KVER" \
+		"$dir"/{,usr/}lib/modules/"$KVER"/vmlinuz) ||
+		ec_die "$KERNEL_FROM: no vmlinuz-$KVER in $dir"
+	EC_KMODS=$(ec_first "$dir"/{,usr/}lib/modules/"$KVER") ||
+		ec_die "$KERNEL_FROM: no modules of $KVER in $dir"
+	ec_log "$KERNEL_FROM: kernel $KVER ($(field "$info" 1) $(field "$info" 2))"
 	export KVER
 }
 
@@ -81,8 +146,8 @@ ec_ensure_pkgs() { # PKG...
 
 # Packages for building and for one ISA's emulator (svm, vmx or both).
 ec_ensure_deps() { # ISA...
-	local isa pkgs=(busybox-static gcc libc6-dev make cpio gzip kmod
-		"linux-image-$KVER" "linux-headers-$KVER")
+	local isa pkgs=(busybox-static gcc libc6-dev make cpio gzip kmod)
+	[ -n "$EC_KCHROOT" ] || pkgs+=("linux-image-$KVER" "linux-headers-$KVER")
 	for isa in "$@"; do
 		case $isa in
 		svm) pkgs+=(qemu-system-x86) ;;
@@ -123,16 +188,23 @@ ec_build_module() {
 		echo "using prebuilt $EXITCOUNT_KO" >"$EC_MODULE_LOG"
 		return 0
 	fi
+	# KERNEL_FROM: in the chroot, in a directory of this run's own
+	local rel=/build/${EC_WORK##*/}
+	[ -z "$EC_KCHROOT" ] || src=$EC_KCHROOT$rel
 	rm -rf "$src"
 	mkdir -p "$src"
 	cp -a "$EC_ROOT/Kbuild" "$EC_ROOT/module" "$EC_ROOT/include" "$src/"
 	version=$(sed -n 's/^EXITCOUNT_VERSION[ ?:]*=[ ]*//p' "$EC_ROOT/Makefile" | head -n 1)
-	if ec_quiet "$EC_MODULE_LOG" make -C "/lib/modules/$KVER/build" M="$src" \
-		EXITCOUNT_VERSION="${version:-0}" modules && [ -f "$src/exitcount.ko" ]; then
-		EC_KO=$src/exitcount.ko
-		return 0
-	fi
-	return 1
+	if [ -n "$EC_KCHROOT" ]; then
+		ec_quiet "$EC_MODULE_LOG" in_chroot "$EC_KCHROOT" make -C "$EC_KDIR" \
+			M="$rel" ${EC_KCC:+CC=$EC_KCC} EXITCOUNT_VERSION="${version:-0}" modules
+	else
+		ec_quiet "$EC_MODULE_LOG" make -C "/lib/modules/$KVER/build" M="$src" \
+			EXITCOUNT_VERSION="${version:-0}" modules
+	fi && [ -f "$src/exitcount.ko" ] && cp "$src/exitcount.ko" "$EC_WORK/exitcount.ko" &&
+		EC_KO=$EC_WORK/exitcount.ko
+	[ -z "$EC_KCHROOT" ] || rm -rf "$src"
+	[ -n "$EC_KO" ]
 }
 
 # Build the static test programs (PROG..., default: run-tests.sh's) and
@@ -181,7 +253,7 @@ ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
 		ec_die "/bin/busybox is not static (install busybox-static)"
 	: >"$root/modules/kvm.list"
 	for m in $(ec_kvm_modules "$isa"); do
-		f=/lib/modules/$KVER/kernel/$m
+		f=$EC_KMODS/kernel/$m
 		if [ -f "$f" ]; then
 			cp "$f" "$root/modules/"
 		elif [ -f "$f.xz" ]; then
@@ -242,7 +314,7 @@ ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -monitor none -serial "file:$serial" \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$EC_APPEND" \
+		-kernel "$EC_VMLINUZ" -initrd "$initrd" -append "$EC_APPEND" \
 		-debugcon "file:$e9" -global isa-debugcon.iobase=0xe9 "$@" \
 		</dev/null >"$EC_WORK/qemu.stdout" 2>&1
 }
@@ -258,7 +330,7 @@ ec_run_bochs() { # INITRD E9OUT SERIAL TIMEOUT_S
 	mkdir -p "$d/iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
 		"$d/iso/isolinux/"
-	cp "/boot/vmlinuz-$KVER" "$d/iso/vmlinuz"
+	cp "$EC_VMLINUZ" "$d/iso/vmlinuz"
 	cp "$1" "$d/iso/initrd.gz"
 	cat >"$d/iso/isolinux/isolinux.cfg" <<EOF
 DEFAULT linux
