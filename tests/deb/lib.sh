@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 #
 # exitcount-dkms installed by apt in a Debian 12 chroot, as a user installs
-# it: shared by tests/deb/run.sh and tests/deb/ko.sh (make demo's module).
+# it: shared by tests/deb/run.sh and tests/deb/ko.sh (the packaged module
+# for EXITCOUNT_KO).
 # Source it from bash after tests/vm/lib.sh (ec_log, ec_die, ec_newest_61).
 #
 # The chroot (debootstrap bookworm minbase, tests/chroot.sh's
