@@ -11,6 +11,8 @@
 # make bench         per-exit cost with and without exitcount (emulated hosts)
 # make fuzz          fuzz the protocol encoder and the CLI's parsers,
 #                    FUZZ_SECONDS (60) per target (libFuzzer, clang)
+# make deb           Debian packages exitcount-dkms and exitcount in build/deb
+#                    (tools/build-deb.sh; installs the build dependencies)
 # make style         checkpatch and clang-tidy on our sources
 # make compile-matrix  build the module against other kernels' headers
 #                    (tests/compile-matrix.sh; root, downloads; not in check)
@@ -55,6 +57,9 @@ bench:
 fuzz:
 	$(MAKE) -C tests/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+deb:
+	tools/build-deb.sh
+
 style:
 	tests/style.sh
 
@@ -65,6 +70,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C guest-cli clean
 	$(MAKE) -C tests clean
+	rm -rf build/deb
 
-.PHONY: all module modules_install cli install unit check check-long demo bench fuzz style \
+.PHONY: all module modules_install cli install unit check check-long demo bench fuzz deb style \
 	compile-matrix clean

@@ -3,7 +3,7 @@
 #
 # Chroots of other Debian and Ubuntu releases, for building against (and
 # booting) kernels this machine's release does not ship: sourced by
-# tests/compile-matrix.sh and tests/vm/lib.sh (KSUITE).
+# tests/compile-matrix.sh, tests/vm/lib.sh (KSUITE) and tests/deb (bookworm).
 #
 # Cache: $EXITCOUNT_MATRIX_CACHE, default ~/.cache/exitcount-matrix
 # (chroots/, logs/, kernels/); nothing is written to the repository.
@@ -84,14 +84,29 @@ ubuntu_mirror=${EXITCOUNT_UBUNTU_MIRROR:-$(apt_archive Ubuntu "" ubuntu)}
 
 
 # Run a command as root inside chroot $1, with its own /proc, in a private
-# mount namespace: nothing stays mounted when it ends.
+# mount namespace: nothing stays mounted when it ends. With
+# EC_OVERLAY=DIR the chroot is left as it is: it is the lower layer of an
+# overlay whose changes go to DIR, kept from one call to the next
+# (tests/deb installs packages there).
 in_chroot() {
-	local root=$1
+	local root=$1 ov=${EC_OVERLAY:-}
 	shift
-	unshare --mount --propagation private -- chroot "$root" /usr/bin/env -i \
-		PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
-		DEBIAN_FRONTEND=noninteractive \
-		/bin/sh -c 'mount -t proc proc /proc && exec "$@"' sh "$@"
+	if [ -n "$ov" ]; then
+		mkdir -p "$ov/upper" "$ov/work" "$ov/root" || return
+	fi
+	# shellcheck disable=SC2016 # expanded by the shells inside
+	unshare --mount --propagation private -- /bin/sh -c '
+		root=$1 ov=$2
+		shift 2
+		if [ -n "$ov" ]; then
+			mount -t overlay overlay -o "lowerdir=$root,upperdir=$ov/upper,workdir=$ov/work" "$ov/root" || exit
+			root=$ov/root
+		fi
+		exec chroot "$root" /usr/bin/env -i \
+			PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C \
+			DEBIAN_FRONTEND=noninteractive \
+			/bin/sh -c "mount -t proc proc /proc && exec \"\$@\"" sh "$@"' \
+		sh "$root" "$ov" "$@"
 }
 
 # Debian 12 has no Ubuntu archive key: take it from Debian's ubuntu-keyring
@@ -158,14 +173,14 @@ make_chroot() {
 			"$release-updates" "$mirror" "$release-security" \
 			>"$EC_CACHE/chroots/$release.list"
 		;;
-	bullseye)
+	bullseye | bookworm)	# bookworm: tests/deb, Debian 12 as a user has it
 		mirror=$debian_mirror
-		printf 'deb %s %s main\n' "$mirror" bullseye "$mirror" \
-			bullseye-updates >"$EC_CACHE/chroots/$release.list"
-		# Debian 11's kernel updates come through its security archive.
+		printf 'deb %s %s main\n' "$mirror" "$release" "$mirror" \
+			"$release-updates" >"$EC_CACHE/chroots/$release.list"
+		# Debian's kernel updates come through its security archive.
 		[ -n "$debian_security_mirror" ] &&
 			printf 'deb %s %s main\n' "$debian_security_mirror" \
-				bullseye-security >>"$EC_CACHE/chroots/$release.list"
+				"$release-security" >>"$EC_CACHE/chroots/$release.list"
 		;;
 	sid)
 		mirror=$debian_mirror

@@ -25,6 +25,7 @@ krt=$(newest '6\.1\.0-[0-9]+-rt-amd64')
 suite unit make -s -C tests unit
 suite exit-path tests/exitpath/run.sh
 suite cli tests/cli/run.sh
+suite deb tests/deb/run.sh
 suite fuzz make -s -C tests/fuzz fuzz-short
 suite vm-svm tests/vm/run-svm.sh
 suite vm-qcost tests/vm/run-qcost.sh
