@@ -4,6 +4,8 @@
 #                    select another) and the guest CLI
 # make check         unit tests, then the VM tests (emulated AMD and Intel
 #                    hosts booting Debian's stock kernel)
+# make check-kernels the VM tests on Debian 11's 5.10 and experimental's
+#                    newest kernel (tests/check-kernels.sh; downloads)
 # make check-long    the VM tests with the slow settings make check leaves
 #                    out (many more VMs, CPUIDs, reloads; Bochs with 2 CPUs)
 # make demo          boot an emulated host, load the module, show a guest's
@@ -45,6 +47,9 @@ unit:
 check:
 	tests/run.sh
 
+check-kernels:
+	tests/check-kernels.sh
+
 check-long:
 	tests/vm/run-long.sh
 
@@ -72,5 +77,5 @@ clean:
 	$(MAKE) -C tests clean
 	rm -rf build/deb
 
-.PHONY: all module modules_install cli install unit check check-long demo bench fuzz deb style \
+.PHONY: all module modules_install cli install unit check check-kernels check-long demo bench fuzz deb style \
 	compile-matrix clean
