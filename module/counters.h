@@ -40,8 +40,9 @@ struct ec_answer {
  * the reason (from a pool: nothing allocates on the exit path), so that
  * only reasons with exits cost its 216 bytes; it is never freed before
  * its owner. With it, a vCPU costs sizeof(struct ec_vcpu) + 24 bytes per
- * slot (VMX 87, SVM 172 slots: about 2.2 or 4.3 KiB) + 216 bytes per
- * reason it exited for, + 216 for its spare.
+ * slot (VMX 87, SVM 172 slots: about 2.2 or 4.2 KiB, kmalloc's 4 and
+ * 8 KiB classes) + 216 bytes per reason it exited for, + 216 for its
+ * spare.
  */
 struct ec_slot {
 	struct ec_stats s;
