@@ -632,57 +632,60 @@ static u64 vm_nested(const struct ec_vm *vm)
 	return n;
 }
 
+/* Under RCU: the counts of @vm (NULL: host), and its nested exits. */
+static void show_counts(struct seq_file *m, const char *who,
+			const struct ec_vm *vm, struct ec_base *s)
+{
+	snapshot(vm, s);
+	show_stats(m, who, s);
+	if (vm)
+		seq_printf(m, "%s nested exits %llu\n", who, vm_nested(vm));
+}
+
 static struct ec_base *base_alloc(gfp_t gfp)
 {
 	return kzalloc(sizeof(struct ec_base) + slots_size(), gfp);
 }
 
-static void show_who(char *who, size_t len, const struct ec_vm *vm)
+/* Every VM's lines, then the host's ("all"), by @show, into buffer @s. */
+static void show_each(struct seq_file *m, struct ec_base *s,
+		      void (*show)(struct seq_file *m, const char *who,
+				   const struct ec_vm *vm, struct ec_base *s))
 {
-	snprintf(who, len, "vm %u pid %d", vm->id, vm->pid);
+	const struct ec_vm *vm;
+	char who[48];
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(vm, &ec_vm_list, node) {
+		snprintf(who, sizeof(who), "vm %u pid %d", vm->id, vm->pid);
+		show(m, who, vm, s);
+	}
+	show(m, "all", NULL, s);
+	rcu_read_unlock();
 }
 
 void ec_show(struct seq_file *m)
 {
 	struct ec_base *s = base_alloc(GFP_KERNEL);
-	const struct ec_vm *vm;
-	char who[48];
 
 	if (!s)
 		return;
 	seq_printf(m, "objects %d\nlost %lld\n", atomic_read(&ec_objects),
 		   (long long)atomic64_read(&ec_lost));
-	rcu_read_lock();
-	list_for_each_entry_rcu(vm, &ec_vm_list, node) {
-		snapshot(vm, s);
-		show_who(who, sizeof(who), vm);
-		show_stats(m, who, s);
-		seq_printf(m, "%s nested exits %llu\n", who, vm_nested(vm));
-	}
-	snapshot(NULL, s);
-	rcu_read_unlock();
-	show_stats(m, "all", s);
+	show_each(m, s, show_counts);
 	kfree(s);
 }
 
 void ec_show_hist(struct seq_file *m)
 {
 	struct ec_base *s = base_alloc(GFP_KERNEL);
-	const struct ec_vm *vm;
-	char who[48];
 
 	if (!s)
 		return;
 	seq_printf(m, "buckets %u first %u\nhists vm %d host %d\n",
 		   EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT,
 		   atomic_read(&ec_vm_hists), atomic_read(&ec_host_hists));
-	rcu_read_lock();
-	list_for_each_entry_rcu(vm, &ec_vm_list, node) {
-		show_who(who, sizeof(who), vm);
-		show_hists(m, who, vm, s);
-	}
-	show_hists(m, "all", NULL, s);
-	rcu_read_unlock();
+	show_each(m, s, show_hists);
 	kfree(s);
 }
 

@@ -311,13 +311,22 @@ else
 	skip "the --raw pattern matches Debian's cpuid -r" "no cpuid tool"
 fi
 
+# round_trip FIXTURE MODE: MODE's output is the same when replaying the
+# CPUIDs that MODE --raw printed
+round_trip() {
+	# shellcheck disable=SC2086 # MODE is words
+	"$bin" --replay="$1" $2 >"$tmp/a" 2>&1
+	# --raw excludes --json; the CPUIDs are the same
+	# shellcheck disable=SC2086
+	"$bin" --replay="$1" ${2/--json/} --raw >"$tmp/r" 2>&1
+	# shellcheck disable=SC2086
+	"$bin" --replay="$tmp/r" $2 >"$tmp/b" 2>&1
+	cmp -s "$tmp/a" "$tmp/b"
+}
+
 for f in vmx svm; do
 	for mode in "" --json --all --total "--sort=time"; do
-		"$bin" --replay="$fx/$f.raw" $mode >"$tmp/a" 2>&1
-		# --raw excludes --json; the CPUIDs are the same
-		"$bin" --replay="$fx/$f.raw" ${mode/--json/} --raw >"$tmp/r" 2>&1
-		"$bin" --replay="$tmp/r" $mode >"$tmp/b" 2>&1
-		cmp -s "$tmp/a" "$tmp/b"
+		round_trip "$fx/$f.raw" "$mode"
 		ok $? "--raw then --replay round-trips ($f ${mode:-table})"
 	done
 done
@@ -500,13 +509,7 @@ ec --replay="$fx/hist.raw" --hist --raw
 [ "$(cpuids)" -eq 52 ]
 ok $? "--hist --raw: the table costs 9 more CPUIDs per reason with exits, and 1"
 for mode in "--hist" "--hist cpuid ioio" "--hist --json"; do
-	# shellcheck disable=SC2086 # the modes are words
-	"$bin" --replay="$fx/hist.raw" $mode >"$tmp/a" 2>&1
-	# shellcheck disable=SC2086
-	"$bin" --replay="$fx/hist.raw" ${mode/--json/} --raw >"$tmp/r" 2>&1
-	# shellcheck disable=SC2086
-	"$bin" --replay="$tmp/r" $mode >"$tmp/b" 2>&1
-	cmp -s "$tmp/a" "$tmp/b"
+	round_trip "$fx/hist.raw" "$mode"
 	ok $? "--raw then --replay round-trips ($mode)"
 done
 

@@ -182,6 +182,21 @@ static void expect_bitmap(const struct input *in, uint32_t base, uint32_t k,
 	}
 }
 
+/* Undefined, or defined but not handled: true with @want so answered. */
+static bool reason_rules(const struct input *in, uint32_t nr,
+			 uint32_t want[EC_NR_REGS])
+{
+	if (!defined(in, nr)) {
+		ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+		return true;
+	}
+	if (!handled(in, nr)) {
+		ec_set_regs(want, 0, 0, 0, 0);
+		return true;
+	}
+	return false;
+}
+
 /*
  * Histogram subleaf: the reason's rules as 0x4FFFFFFE, then buckets
  * 3g..3g+2 shifted right by the smallest s that fits them all.
@@ -195,14 +210,8 @@ static bool expect_hist(const struct input *in, uint32_t subleaf,
 
 	if (g >= EC_HIST_GROUPS)
 		return false;
-	if (!defined(in, nr)) {
-		ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+	if (reason_rules(in, nr, want))
 		return true;
-	}
-	if (!handled(in, nr)) {
-		ec_set_regs(want, 0, 0, 0, 0);
-		return true;
-	}
 	slot = ec_slot(in->table, nr);
 	for (i = 0; i < 3; i++)
 		v[i] = bucket(in, slot, g * 3 + i);
@@ -256,14 +265,8 @@ static bool expect(const struct input *in, uint32_t leaf, uint32_t subleaf,
 		return true;
 	case EC_LEAF_COUNT:
 	case EC_LEAF_DETAIL:
-		if (!defined(in, subleaf)) {
-			ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+		if (reason_rules(in, subleaf, want))
 			return true;
-		}
-		if (!handled(in, subleaf)) {
-			ec_set_regs(want, 0, 0, 0, 0);
-			return true;
-		}
 		s = stats(in, subleaf);
 		if (leaf == EC_LEAF_COUNT)
 			ec_set_regs(want, lo32(s->count), 0, 0, 0);

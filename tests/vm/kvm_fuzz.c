@@ -120,14 +120,14 @@ enum kind { K_TOTAL, K_UNDEF, K_UNHANDLED, K_COUNT, K_DETAIL, K_INFO, K_HANDLED,
 	    K_HIST, K_KVM, NR_KINDS };
 static const char *const kind_desc[NR_KINDS] = {
 	[K_TOTAL] = "0x4FFFFFFF: total within this vCPU's exits, EDX 0, cycles never back",
-	[K_UNDEF] = "0x4FFFFFFE/D, undefined reason: 0, 0, 0, 0xFFFFFFFF",
-	[K_UNHANDLED] = "0x4FFFFFFE/D, defined reason KVM does not handle: 0, 0, 0, 0",
+	[K_UNDEF] = "0x4FFFFFFE/D and histograms, undefined reason: 0, 0, 0, 0xFFFFFFFF",
+	[K_UNHANDLED] = "0x4FFFFFFE/D and histograms, defined reason KVM does not handle: 0, 0, 0, 0",
 	[K_COUNT] = "0x4FFFFFFE, handled reason: exact/bounded count, EBX ECX EDX 0",
 	[K_DETAIL] = "0x4FFFFFFD, handled reason: count hi 0, status 0, cycles never back",
 	[K_INFO] = "0x4FFFFFFC/0, 1, 2: signature, host info, total hi",
 	[K_HANDLED] = "0x4FFFFFFC/0x100+k: the handled file's bits",
 	[K_ACTIVE] = "0x4FFFFFFC/0x200+k: bits of the reasons with exits",
-	[K_HIST] = "0x4FFFFFFC/0x01000000+: histogram rules, buckets within the exits",
+	[K_HIST] = "0x4FFFFFFC/0x01000000+, handled reason: buckets within the exits, shift 0",
 	[K_KVM] = "KVM's own answers (other leaves, other 0x4FFFFFFC subleaves)",
 };
 static unsigned long tried[NR_KINDS], bad[NR_KINDS];
@@ -168,24 +168,32 @@ struct bounds {
 	uint64_t *last_cycles;		/* by slot */
 };
 
+/* An undefined or unhandled reason's answer, checked: true if one. */
+static bool reason_rules(const struct cpuid_entry *e, unsigned int slot)
+{
+	if (slot == ec_other_slot(t) || !t->names[slot]) {
+		tried[K_UNDEF]++;
+		if (!regs_are(e, 0, 0, 0, EC_STATUS_UNDEFINED))
+			bad_entry(K_UNDEF, e, "want 0,0,0,0xFFFFFFFF");
+		return true;
+	}
+	if (handled[slot] != 1) {
+		tried[K_UNHANDLED]++;
+		if (!regs_are(e, 0, 0, 0, 0))
+			bad_entry(K_UNHANDLED, e, "want 0,0,0,0");
+		return true;
+	}
+	return false;
+}
+
 static void check_reason(const struct cpuid_entry *e, uint32_t j, struct bounds *b)
 {
 	bool count = e->leaf == EC_LEAF_COUNT;
 	unsigned int slot = ec_slot(t, e->subleaf);
 	uint64_t lo, hi, cyc;
 
-	if (slot == ec_other_slot(t) || !t->names[slot]) {
-		tried[K_UNDEF]++;
-		if (!regs_are(e, 0, 0, 0, EC_STATUS_UNDEFINED))
-			bad_entry(K_UNDEF, e, "want 0,0,0,0xFFFFFFFF");
+	if (reason_rules(e, slot))
 		return;
-	}
-	if (handled[slot] != 1) {
-		tried[K_UNHANDLED]++;
-		if (!regs_are(e, 0, 0, 0, 0))
-			bad_entry(K_UNHANDLED, e, "want 0,0,0,0");
-		return;
-	}
 	lo = b->lo[slot];
 	hi = b->hi[slot];
 	if (slot == cpuid_slot)
@@ -255,17 +263,9 @@ static void check_hist(const struct cpuid_entry *e, uint32_t j, const struct bou
 	unsigned int slot = ec_slot(t, (e->subleaf & EC_HIST_FIELDS) >> EC_HIST_REASON_SHIFT);
 	uint64_t hi, sum = (uint64_t)e->out[EC_EAX] + e->out[EC_EBX] + e->out[EC_ECX];
 
+	if (reason_rules(e, slot))
+		return;
 	tried[K_HIST]++;
-	if (slot == ec_other_slot(t) || !t->names[slot]) {
-		if (!regs_are(e, 0, 0, 0, EC_STATUS_UNDEFINED))
-			bad_entry(K_HIST, e, "undefined reason: want 0,0,0,0xFFFFFFFF");
-		return;
-	}
-	if (handled[slot] != 1) {
-		if (!regs_are(e, 0, 0, 0, 0))
-			bad_entry(K_HIST, e, "unhandled reason: want 0,0,0,0");
-		return;
-	}
 	hi = b->hi[slot];
 	if (slot == cpuid_slot)
 		hi = b->cpuid0 + j;
