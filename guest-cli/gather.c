@@ -288,8 +288,9 @@ static bool read_hist_layout(struct ec_src *src, struct ec_host *host)
 	uint32_t regs[EC_NR_REGS];
 
 	ec_src_read(src, EC_LEAF_INFO, EC_INFO_TOTAL_HI, regs);
+	/* every bucket edge must fit in 64 bits */
 	if (!regs[EC_EBX] || regs[EC_EBX] > EC_HIST_BUCKETS ||
-	    regs[EC_ECX] + regs[EC_EBX] > 64)
+	    regs[EC_ECX] > 64 - EC_HIST_BUCKETS)
 		return false;
 	host->hist_buckets = regs[EC_EBX];
 	host->hist_first_shift = regs[EC_ECX];

@@ -468,6 +468,11 @@ ok $? "-o with a percentile column reads the histograms without --hist"
 ec --replay="$fx/svm.raw" --hist
 [ "$rc" -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q 'no exit time histograms' "$tmp/err"
 ok $? "--hist on a host without histograms (subleaf 2 EBX 0): exit 1"
+sed 's/^   0x4ffffffc 0x02: .*/   0x4ffffffc 0x02: eax=0x00000002 ebx=0x0000001b ecx=0xfffffff0 edx=0x00000000/' \
+	"$fx/hist.raw" >"$tmp/badlayout.raw"
+ec --replay="$tmp/badlayout.raw" --hist
+[ "$rc" -eq 1 ] && grep -q 'none this version knows' "$tmp/err"
+ok $? "--hist with a layout whose edges overflow 64 bits (first shift 2^32 - 16): exit 1"
 ec --replay="$fx/hist.raw" --hist --total
 expect_rc 2 "--hist with --total"
 
