@@ -4,6 +4,8 @@
 #                    select another) and the guest CLI
 # make check         unit tests, then the VM tests (emulated AMD and Intel
 #                    hosts booting Debian's stock kernel)
+# make check-kernels the VM tests on Debian 11's 5.10 and experimental's
+#                    newest kernel (tests/check-kernels.sh; downloads)
 # make check-long    the VM tests with the slow settings make check leaves
 #                    out (many more VMs, CPUIDs, reloads; Bochs with 2 CPUs)
 # make demo          boot an emulated host, load the module, show a guest's
@@ -11,6 +13,8 @@
 # make bench         per-exit cost with and without exitcount (emulated hosts)
 # make fuzz          fuzz the protocol encoder and the CLI's parsers,
 #                    FUZZ_SECONDS (60) per target (libFuzzer, clang)
+# make deb           Debian packages exitcount-dkms and exitcount in build/deb
+#                    (tools/build-deb.sh; installs the build dependencies)
 # make style         checkpatch and clang-tidy on our sources
 # make compile-matrix  build the module against other kernels' headers
 #                    (tests/compile-matrix.sh; root, downloads; not in check)
@@ -43,6 +47,9 @@ unit:
 check:
 	tests/run.sh
 
+check-kernels:
+	tests/check-kernels.sh
+
 check-long:
 	tests/vm/run-long.sh
 
@@ -55,6 +62,9 @@ bench:
 fuzz:
 	$(MAKE) -C tests/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
+deb:
+	tools/build-deb.sh
+
 style:
 	tests/style.sh
 
@@ -65,6 +75,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C guest-cli clean
 	$(MAKE) -C tests clean
+	rm -rf build/deb
 
-.PHONY: all module modules_install cli install unit check check-long demo bench fuzz style \
+.PHONY: all module modules_install cli install unit check check-kernels check-long demo bench fuzz deb style \
 	compile-matrix clean

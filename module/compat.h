@@ -145,12 +145,23 @@ static_assert(ec_fn_type_is(EC_KVM_OPS->get_exit_info,
 #define ec_regs_avail(vcpu)	ec_reg_bits((vcpu)->arch.regs_avail)
 
 /*
- * RIP's bit in regs_dirty and regs_avail, and its index in regs[]:
- * VCPU_REGS_RIP up to 7.0, VCPU_REG_RIP by 7.2
- * (the VCPU_EXREG_* became VCPU_REG_* too). An enum constant cannot be
- * tested with #ifdef, but both layouts put RIP right after R15.
+ * RIP's bit in regs_dirty and regs_avail: VCPU_REGS_RIP up to 7.0,
+ * VCPU_REG_RIP by 7.2 (the VCPU_EXREG_* became VCPU_REG_* too). An enum
+ * constant cannot be tested with #ifdef, but both layouts put RIP right
+ * after R15.
  */
 #define EC_VCPU_REG_RIP		(VCPU_REGS_R15 + 1)
+
+/*
+ * Where the cached RIP lives: regs[VCPU_REGS_RIP] until 7.2 gave it a
+ * field of its own, vcpu->arch.rip (regs[] now ends at R15). Each branch
+ * names what only its layout has, so a wrong guess does not build.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+#define ec_vcpu_rip(vcpu)	((vcpu)->arch.rip)
+#else
+#define ec_vcpu_rip(vcpu)	((vcpu)->arch.regs[VCPU_REGS_RIP])
+#endif
 
 /* vcpu->arch.guest_state_protected (SEV-ES, later TDX) came with 5.11. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 11, 0)

@@ -33,6 +33,7 @@ struct ec_answer {
 	u32 regs[EC_NR_REGS];		/* ours */
 	u32 kvm[EC_NR_REGS];		/* KVM's, as it writes them */
 	unsigned long rip;		/* the CPUID's */
+	unsigned long dirty;		/* regs_dirty at the CPUID */
 };
 
 /*

@@ -102,7 +102,7 @@ static inline unsigned long ec_kvm_rip(struct kvm_vcpu *vcpu)
 {
 	if (!(ec_regs_avail(vcpu) & BIT(EC_VCPU_REG_RIP)))
 		ec_kvm.ops->cache_reg(vcpu, EC_VCPU_REG_RIP);
-	return vcpu->arch.regs[EC_VCPU_REG_RIP];
+	return ec_vcpu_rip(vcpu);
 }
 
 /*

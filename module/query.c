@@ -78,23 +78,26 @@ void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 	memcpy(a->kvm, kvm, sizeof(a->kvm));
 	a->hflags = mode;
 	a->rip = ec_kvm_rip(v->vcpu);
+	a->dirty = ec_regs_dirty(vcpu);
 	a->pending = true;
 }
 
 /*
  * Since the exit, KVM advanced RIP past the CPUID (by one instruction:
- * 15 bytes at most) and wrote its answer to RAX..RDX (still there; KVM
- * marks no GPR but RSP dirty), and nothing else: INIT and KVM_SET_REGS
- * also mark RSP, a SIPI or a debugger moves RIP elsewhere, SMM entry or
- * a nested VM-entry changes the mode.
+ * 15 bytes at most) and wrote its answer to RAX..RDX (still there; its
+ * CPUID marks no GPR dirty), and nothing else: INIT and KVM_SET_REGS
+ * mark RSP and the rest dirty, a SIPI or a debugger moves RIP elsewhere,
+ * SMM entry or a nested VM-entry changes the mode. "Since the CPUID", not
+ * "since the entry": 5.10's and 5.15's SVM never clear regs_dirty, so
+ * there all bits stay set and only the other tests can tell.
  */
 static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
 				const struct ec_answer *a)
 {
-	unsigned long rip = vcpu->arch.regs[EC_VCPU_REG_RIP];
+	unsigned long rip = ec_vcpu_rip(vcpu);
 	unsigned int i;
 
-	if (ec_regs_dirty(vcpu) != BIT(EC_VCPU_REG_RIP) ||
+	if (ec_regs_dirty(vcpu) != (a->dirty | BIT(EC_VCPU_REG_RIP)) ||
 	    (vcpu->arch.hflags & EC_HF_MODE) != a->hflags ||
 	    rip <= a->rip || rip - a->rip > MAX_INSN_SIZE)
 		return false;

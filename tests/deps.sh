@@ -12,6 +12,7 @@ packages=(
 	libcmocka-dev libcpuid-dev pkg-config python3
 	cppcheck clang-tidy
 	clang libclang-rt-14-dev	# libFuzzer: libclang_rt.fuzzer-x86_64.a
+	debhelper dh-dkms lintian debootstrap bash-completion groff-base man-db	# make deb, tests/deb
 )
 
 # Debian 12's newest 6.12 kernel, the second kernel of the VM tests,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # make style: checkpatch on the kernel code, clang-tidy and cppcheck on
-# the user-space code, and the version kept in step with dkms.conf.
+# the user-space code, and the version kept in step with dkms.conf and
+# debian/changelog.
 # checkpatch comes from Debian's linux-source tarball (installed if
 # missing, as root).
 # shellcheck disable=SC2317 # the checks are called as "$check", at the end
@@ -66,6 +67,8 @@ version() {
 	h=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"/\1/p' include/exitcount/version.h)
 	d=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 	[ "$h" = "$d" ] || { echo "version.h $h != dkms.conf $d"; return 1; }
+	d=$(dpkg-parsechangelog -S Version)
+	[ "$h" = "$d" ] || { echo "version.h $h != debian/changelog $d"; return 1; }
 }
 
 for check in checkpatch tidy cppcheck_all version; do

@@ -48,7 +48,7 @@ qemu() { # INITRD E9 APPEND ACCEL...
 	timeout 3600 qemu-system-x86_64 -cpu max -m 1024 "$@" \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" \
+		-kernel "$EC_VMLINUZ" -initrd "$initrd" \
 		-append "$append" -debugcon "file:$e9" \
 		-global isa-debugcon.iobase=0xe9 </dev/null >/dev/null 2>&1
 }

@@ -11,6 +11,10 @@
 #
 # Environment:
 #   KVER         kernel to use (default: newest installed 6.1.0-N-amd64, not -rt-)
+#   KERNEL_FROM  instead of an installed kernel, the newest of an entry of
+#                tests/chroot.sh's EC_KERNELS (debian-sid,
+#                debian-experimental, debian-5.10, ...): unpacked from that
+#                release's packages, exitcount.ko built in its chroot
 #   KEEP=1       keep the work directory when a run fails
 #   EXITCOUNT_KO use this prebuilt exitcount.ko instead of building one
 #   TMPDIR       where the work directory goes (default /tmp)
@@ -24,6 +28,11 @@ EC_WORK=
 EC_KO=
 EC_MODULE_LOG=
 EC_APT_UPDATED=
+EC_VMLINUZ=	# the kernel image of KVER
+EC_KMODS=	# its /lib/modules/KVER
+EC_KCHROOT=	# KERNEL_FROM: the chroot to build in, its tree and compiler
+EC_KDIR=
+EC_KCC=
 
 ec_log() { echo "[vm] $*" >&2; }
 ec_die() { echo "[vm] error: $*" >&2; exit 1; }
@@ -42,6 +51,10 @@ ec_quiet() { # LOG CMD...
 # not a flavour such as 6.1.0-N-rt-amd64 (its kvm_amd refuses to load
 # under QEMU TCG: no constant TSC).
 ec_pick_kver() {
+	if [ -n "${KERNEL_FROM:-}" ]; then
+		ec_kernel_from
+		return
+	fi
 	if [ -z "${KVER:-}" ]; then
 		KVER=$(ec_newest_61)
 		# A fresh machine: install Debian's kernel first, then pick it.
@@ -49,6 +62,58 @@ ec_pick_kver() {
 			KVER=$(ec_newest_61); }
 	fi
 	[ -n "$KVER" ] || ec_die "no 6.1.0-*-amd64 kernel in /lib/modules; run: apt-get update && apt-get install -y linux-image-amd64 linux-headers-amd64"
+	EC_VMLINUZ=/boot/vmlinuz-$KVER
+	EC_KMODS=/lib/modules/$KVER
+	export KVER
+}
+
+# The first PATH that exists.
+ec_first() { # PATH...
+	local p
+	for p in "$@"; do
+		[ -e "$p" ] && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# KVER and the rest from KERNEL_FROM. The module is built in the chroot of
+# the kernel's own release: its kbuild tools and compiler need that
+# release's libraries.
+ec_kernel_from() {
+	local e release info dir log lock
+	# shellcheck source=tests/chroot.sh
+	. "$EC_ROOT/tests/chroot.sh"
+	e=$(kernel_entry "$KERNEL_FROM") ||
+		ec_die "KERNEL_FROM=$KERNEL_FROM: not an entry of tests/chroot.sh"
+	release=$(field "$e" 1)
+	[ "$release" != host ] ||
+		ec_die "KERNEL_FROM=$KERNEL_FROM is this machine's own: set KVER"
+	ec_ensure_pkgs debootstrap
+	mkdir -p "$EC_CACHE/logs" || ec_die "cannot create $EC_CACHE"
+	log=$EC_CACHE/logs/kernel-from-$KERNEL_FROM.log
+	ec_log "$KERNEL_FROM: preparing the $release chroot and its kernel (log: $log)"
+	# Suites may run side by side: one apt at a time in a chroot.
+	exec {lock}>"$EC_CACHE/chroots-$release.lock"
+	flock "$lock"
+	if ! info=$(prepare_chroot_entry "$release" "$(field "$e" 2)" \
+		"$(field "$e" 3)" 2>"$log"); then
+		tail -n 20 "$log" >&2
+		ec_die "$KERNEL_FROM: no kernel headers (see $log)"
+	fi
+	EC_KDIR=$(field "$info" 0)
+	KVER=${EC_KDIR##*/linux-headers-}
+	dir=$(kernel_image "$EC_CACHE/chroots/$release" "$KVER" \
+		"$(field "$info" 2)" 2>>"$log") ||
+		{ tail -n 20 "$log" >&2; ec_die "$KERNEL_FROM: no kernel image (see $log)"; }
+	exec {lock}>&-
+	EC_KCHROOT=$EC_CACHE/chroots/$release
+	EC_KCC=$(field "$info" 3)
+	EC_VMLINUZ=$(ec_first "$dir"/boot/vmlinuz-"$KVER" \
+		"$dir"/{,usr/}lib/modules/"$KVER"/vmlinuz) ||
+		ec_die "$KERNEL_FROM: no vmlinuz-$KVER in $dir"
+	EC_KMODS=$(ec_first "$dir"/{,usr/}lib/modules/"$KVER") ||
+		ec_die "$KERNEL_FROM: no modules of $KVER in $dir"
+	ec_log "$KERNEL_FROM: kernel $KVER ($(field "$info" 1) $(field "$info" 2))"
 	export KVER
 }
 
@@ -81,8 +146,8 @@ ec_ensure_pkgs() { # PKG...
 
 # Packages for building and for one ISA's emulator (svm, vmx or both).
 ec_ensure_deps() { # ISA...
-	local isa pkgs=(busybox-static gcc libc6-dev make cpio gzip kmod
-		"linux-image-$KVER" "linux-headers-$KVER")
+	local isa pkgs=(busybox-static gcc libc6-dev make cpio gzip kmod)
+	[ -n "$EC_KCHROOT" ] || pkgs+=("linux-image-$KVER" "linux-headers-$KVER")
 	for isa in "$@"; do
 		case $isa in
 		svm) pkgs+=(qemu-system-x86) ;;
@@ -123,16 +188,23 @@ ec_build_module() {
 		echo "using prebuilt $EXITCOUNT_KO" >"$EC_MODULE_LOG"
 		return 0
 	fi
+	# KERNEL_FROM: in the chroot, in a directory of this run's own
+	local rel=/build/${EC_WORK##*/}
+	[ -z "$EC_KCHROOT" ] || src=$EC_KCHROOT$rel
 	rm -rf "$src"
 	mkdir -p "$src"
 	cp -a "$EC_ROOT/Kbuild" "$EC_ROOT/module" "$EC_ROOT/include" "$src/"
 	version=$(sed -n 's/^EXITCOUNT_VERSION[ ?:]*=[ ]*//p' "$EC_ROOT/Makefile" | head -n 1)
-	if ec_quiet "$EC_MODULE_LOG" make -C "/lib/modules/$KVER/build" M="$src" \
-		EXITCOUNT_VERSION="${version:-0}" modules && [ -f "$src/exitcount.ko" ]; then
-		EC_KO=$src/exitcount.ko
-		return 0
-	fi
-	return 1
+	if [ -n "$EC_KCHROOT" ]; then
+		ec_quiet "$EC_MODULE_LOG" in_chroot "$EC_KCHROOT" make -C "$EC_KDIR" \
+			M="$rel" ${EC_KCC:+CC=$EC_KCC} EXITCOUNT_VERSION="${version:-0}" modules
+	else
+		ec_quiet "$EC_MODULE_LOG" make -C "/lib/modules/$KVER/build" M="$src" \
+			EXITCOUNT_VERSION="${version:-0}" modules
+	fi && [ -f "$src/exitcount.ko" ] && cp "$src/exitcount.ko" "$EC_WORK/exitcount.ko" &&
+		EC_KO=$EC_WORK/exitcount.ko
+	[ -z "$EC_KCHROOT" ] || rm -rf "$src"
+	[ -n "$EC_KO" ]
 }
 
 # Build the static test programs (PROG..., default: run-tests.sh's) and
@@ -155,13 +227,47 @@ ec_build_progs() { # DIR [PROG...]
 		{ cat "$EC_WORK/build-e9cat.log" >&2; ec_die "building e9cat failed"; }
 }
 
-# Stock KVM modules of an ISA, in insmod order (dependencies first).
+# Files of the stock KVM modules of an ISA and of what they need, in
+# insmod order (dependencies first), from the modules' own "depends" (which
+# differ: 5.10's ccp needs rng-core, 7.x's kvm has irqbypass built in).
 ec_kvm_modules() { # ISA
+	local top
 	case $1 in
-	svm) echo drivers/crypto/ccp/ccp.ko virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko ;;
-	vmx) echo virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-intel.ko ;;
+	svm) top=kvm_amd ;;
+	vmx) top=kvm_intel ;;
 	*) ec_die "unknown ISA '$1'" ;;
 	esac
+	EC_MOD_FILES=()
+	ec_module_deps "$top"
+	printf '%s\n' "${EC_MOD_FILES[@]}"
+}
+
+# Append NAME's dependencies, then NAME, to EC_MOD_FILES, each once.
+ec_module_deps() { # NAME
+	local f d
+	f=$(find "$EC_KMODS/kernel" \( -name "${1//_/-}.ko*" -o -name "${1//-/_}.ko*" \) \
+		-print -quit)
+	[ -n "$f" ] || ec_die "module $1 not found in $EC_KMODS (is linux-image-$KVER installed?)"
+	[[ " ${EC_MOD_FILES[*]} " == *" $f "* ]] && return 0
+	for d in $(modinfo -F depends "$f" | tr , ' '); do
+		ec_module_deps "$d"
+	done
+	EC_MOD_FILES+=("$f")
+}
+
+# Copy kernel module FILE to DIR, uncompressed (busybox insmod takes no
+# .xz or .zst); print its new name.
+ec_copy_module() { # FILE DIR
+	local name
+	name=$(basename "$1")
+	name=${name%.xz}
+	name=${name%.zst}
+	case $1 in
+	*.xz) xz -dc "$1" >"$2/$name" ;;
+	*.zst) zstd -dcq "$1" >"$2/$name" ;;
+	*) cp "$1" "$2/$name" ;;
+	esac || ec_die "cannot copy $1"
+	echo "$name"
 }
 
 # Make OUT (a gzipped cpio initramfs) holding busybox, the KVM modules of
@@ -172,27 +278,17 @@ ec_kvm_modules() { # ISA
 # proc, sys, dev, debugfs and tracefs, runs `sh /test.sh 2>&1 | e9cat`,
 # then powers off.
 ec_make_initramfs() { # ISA PROGDIR SCRIPT OUT
-	local isa=$1 progdir=$2 script=$3 out=$4 root m f
+	local isa=$1 progdir=$2 script=$3 out=$4 root m f mods
 	root=$(mktemp -d "$EC_WORK/initramfs.XXXXXX")
 	chmod 755 "$root"	# / as on any system: others may walk it (mktemp made it 0700)
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,modules,tests}
 	cp /bin/busybox "$root/bin/busybox"
 	file -b "$root/bin/busybox" 2>/dev/null | grep -q dynamic &&
 		ec_die "/bin/busybox is not static (install busybox-static)"
-	: >"$root/modules/kvm.list"
-	for m in $(ec_kvm_modules "$isa"); do
-		f=/lib/modules/$KVER/kernel/$m
-		if [ -f "$f" ]; then
-			cp "$f" "$root/modules/"
-		elif [ -f "$f.xz" ]; then
-			xz -dc "$f.xz" >"$root/modules/$(basename "$m")"
-		elif [ -f "$f.zst" ]; then
-			zstd -dcq "$f.zst" >"$root/modules/$(basename "$m")"
-		else
-			ec_die "$f not found (is linux-image-$KVER installed?)"
-		fi
-		basename "$m" >>"$root/modules/kvm.list"
-	done
+	mods=$(ec_kvm_modules "$isa") || exit 1
+	for m in $mods; do
+		ec_copy_module "$m" "$root/modules"
+	done >"$root/modules/kvm.list"
 	[ -n "$EC_KO" ] && cp "$EC_KO" "$root/modules/exitcount.ko"
 	for f in "$progdir"/*; do
 		case $(basename "$f") in
@@ -242,7 +338,7 @@ ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -monitor none -serial "file:$serial" \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd" -append "$EC_APPEND" \
+		-kernel "$EC_VMLINUZ" -initrd "$initrd" -append "$EC_APPEND" \
 		-debugcon "file:$e9" -global isa-debugcon.iobase=0xe9 "$@" \
 		</dev/null >"$EC_WORK/qemu.stdout" 2>&1
 }
@@ -252,13 +348,18 @@ ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
 # Bochs ends with a non-zero status even after a clean poweroff, so judge
 # the run by E9OUT. Returns 124 when it timed out. BOCHS_MEGS sets the
 # machine's memory (MB, default 512), BOCHS_CPUS its CPUs (default 1).
+# AVX-512 is off (clearcpuid=avx512f): Bochs's XSAVE area size for it
+# (CPUID 0xD) is 256 bytes short of the layout the kernel computes; from
+# 7.x the kernel's check of that ends in a NULL dereference at boot
+# ("XSAVE consistency problem: size 2432 != kernel_size 2688", then an
+# oops in fpstate_reset).
 ec_run_bochs() { # INITRD E9OUT SERIAL TIMEOUT_S
 	local d=$EC_WORK/bochs rc
 	rm -rf "$d"
 	mkdir -p "$d/iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 \
 		"$d/iso/isolinux/"
-	cp "/boot/vmlinuz-$KVER" "$d/iso/vmlinuz"
+	cp "$EC_VMLINUZ" "$d/iso/vmlinuz"
 	cp "$1" "$d/iso/initrd.gz"
 	cat >"$d/iso/isolinux/isolinux.cfg" <<EOF
 DEFAULT linux
@@ -266,7 +367,7 @@ PROMPT 0
 TIMEOUT 0
 LABEL linux
   KERNEL /vmlinuz
-  APPEND initrd=/initrd.gz $EC_APPEND
+  APPEND initrd=/initrd.gz $EC_APPEND clearcpuid=avx512f
 EOF
 	ec_quiet "$d/xorriso.log" xorriso -as mkisofs -o "$d/boot.iso" \
 		-b isolinux/isolinux.bin -c isolinux/boot.cat -no-emul-boot \

@@ -65,13 +65,14 @@ dkms_install() { # MODTREE
 # The emulated host's module tree: the stock KVM modules at their own
 # paths, exitcount where dkms put it, then depmod.
 host_modules() { # ROOT
-	local root=$1 m f
-	for m in $(ec_kvm_modules svm); do
-		f=/lib/modules/$KVER/kernel/$m
-		mkdir -p "$root$(dirname "$f")"
-		cp "$f" "$root$f"
+	local root=$1 m f mods
+	mods=$(ec_kvm_modules svm) || exit 1
+	for m in $mods; do
+		f=$root/lib/modules/$KVER/${m#"$EC_KMODS"/}
+		mkdir -p "$(dirname "$f")"
+		cp "$m" "$f"
 	done
-	cp /lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} \
+	cp "$EC_KMODS"/modules.{order,builtin,builtin.modinfo} \
 		"$root/lib/modules/$KVER/"
 	mkdir -p "$root/lib/modules/$KVER/updates"
 	cp -r "$EC_WORK/modtree/$KVER/updates/dkms" "$root/lib/modules/$KVER/updates/"
@@ -104,7 +105,7 @@ host_initramfs() { # OUT
 	done
 	cp -L /usr/share/seabios/bios-256k.bin "$root/usr/share/qemu/"
 	host_modules "$root"
-	cp "/boot/vmlinuz-$KVER" "$root/guest/vmlinuz"
+	cp "$EC_VMLINUZ" "$root/guest/vmlinuz"
 	guest_initramfs "$root/guest/initrd.gz"
 	cp "$EC_VMDIR/nested-host.sh" "$root/init"
 	chmod 755 "$root/init"
@@ -147,7 +148,7 @@ boot() {
 		-accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$EC_WORK/initrd.gz" \
+		-kernel "$EC_VMLINUZ" -initrd "$EC_WORK/initrd.gz" \
 		-append "$EC_APPEND" \
 		-debugcon "file:$e9" -global isa-debugcon.iobase=0xe9 \
 		</dev/null >"$EC_WORK/qemu.stdout" 2>&1

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make deb: build the Debian packages exitcount-dkms and exitcount (and the
+# source package) from a copy of the working tree's files (git's tracked
+# and untracked-but-not-ignored ones) in build/deb/exitcount-VERSION, so
+# the tree itself gets no build output. The .debs, .dsc and .changes end
+# up in build/deb/ (DEB_OUT overrides it). Missing build dependencies are
+# installed with apt-get build-dep when run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=$(realpath -m "${DEB_OUT:-build/deb}")
+version=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"$/\1/p' include/exitcount/version.h)
+src=$out/exitcount-$version
+
+for tool in git dpkg-buildpackage; do
+	command -v $tool >/dev/null || {
+		echo "build-deb: $tool missing; run as root: apt-get install -y git dpkg-dev" >&2
+		exit 1
+	}
+done
+
+rm -rf "$out"
+mkdir -p "$src"
+comm -z -23 <(git ls-files -z -c -o --exclude-standard | sort -z) \
+	<(git ls-files -z -d | sort -z) | xargs -0 cp -a --parents -t "$src"
+
+if ! (cd "$src" && dpkg-checkbuilddeps) 2>/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		(cd "$src" && dpkg-checkbuilddeps) || true
+		echo "build-deb: run as root: apt-get build-dep $src" >&2
+		exit 1
+	fi
+	echo "build-deb: installing the build dependencies" >&2
+	apt-get update -q >&2
+	DEBIAN_FRONTEND=noninteractive apt-get build-dep -y -q "$src" >&2
+fi
+
+(cd "$src" && dpkg-buildpackage -us -uc)
+echo "build-deb: in $out:"
+(cd "$out" && ls -1 ./*.deb ./*.dsc ./*.changes)
