@@ -2,6 +2,7 @@
 /*
  * /sys/kernel/debug/exitcount/
  *   vms      (0400) every VM's counts, then the host totals
+ *   hist     (0400) the same reasons' exit time histograms
  *   handled  (0400) each defined reason and whether KVM handles it
  *   reset    (0200) write 1 to restart every count from zero
  * debugfs is root-only by nature; the modes say so again.
@@ -25,6 +26,13 @@ static int vms_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vms);
+
+static int hist_show(struct seq_file *m, void *unused)
+{
+	ec_show_hist(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(hist);
 
 static int handled_show(struct seq_file *m, void *unused)
 {
@@ -69,6 +77,7 @@ int ec_hostview_init(void)
 		return 0;
 	}
 	debugfs_create_file("vms", 0400, ec_dir, NULL, &vms_fops);
+	debugfs_create_file("hist", 0400, ec_dir, NULL, &hist_fops);
 	debugfs_create_file("handled", 0400, ec_dir, NULL, &handled_fops);
 	debugfs_create_file("reset", 0200, ec_dir, NULL, &reset_fops);
 	return 0;

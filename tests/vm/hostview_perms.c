@@ -2,10 +2,10 @@
 /*
  * hostview_perms: the host view is root's only.
  *
- * As root: vms and handled are regular files of mode 0400, reset 0200,
+ * As root: vms, hist and handled are regular files of mode 0400, reset 0200,
  * and root can open them. Then a child drops to uid/gid 65534 (nobody;
  * setuid(2) directly, no su in the initramfs) and tries to open each file
- * the way it is meant to be used (vms and handled for reading, reset for
+ * the way it is meant to be used (vms, hist, handled for reading, reset for
  * writing): every open must fail with EACCES. That is checked twice: with
  * debugfs's root as mounted (0700: the walk itself stops nobody), and with
  * it opened up to 0755 for a moment, so that only the files' own modes
@@ -33,10 +33,11 @@ static const struct {
 	int flags;
 } files[] = {
 	{ "vms", 0400, O_RDONLY },
+	{ "hist", 0400, O_RDONLY },
 	{ "handled", 0400, O_RDONLY },
 	{ "reset", 0200, O_WRONLY },
 };
-#define NR_FILES 3
+#define NR_FILES 4
 
 /* What the unprivileged child saw. */
 struct as_nobody {

@@ -213,7 +213,7 @@ ec_build_progs() { # DIR [PROG...]
 	local out=$1 p cflags=(-static -O2 -g -Wall -Wextra -Werror -std=gnu11
 		-I"$EC_ROOT/include" -I"$EC_VMDIR")
 	shift
-	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_scope kvm_concurrent \
+	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_hist kvm_scope kvm_concurrent \
 		kvm_race kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_nested kvm_regs \
 		hostview_perms
 	mkdir -p "$out"
