@@ -949,6 +949,8 @@ static int ring_start(void)
 	if (mkdir(RING_DIR, 0700))
 		return -errno;
 	snprintf(s, sizeof(s), "%ld\n", ring_kb());
+	tap_diag("kvm:kvm_exit counted from its events in %s (buffer_size_kb %ld)",
+		 RING_DIR, ring_kb());
 	err = ring_format();
 	if (!err)
 		err = write_file(RING_DIR "/buffer_size_kb", s);
