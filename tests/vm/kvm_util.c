@@ -886,11 +886,11 @@ static int write_trigger(bool remove)
 {
 	char s[256];
 
-	snprintf(s, sizeof(s), "%s" HIST_SPEC, remove ? "!" : "");
 	if (src.pid)
-		snprintf(s + strlen(s), sizeof(s) - strlen(s), " if common_pid == %d",
-			 (int)src.pid);
-	strcat(s, "\n");
+		snprintf(s, sizeof(s), "%s" HIST_SPEC " if common_pid == %d\n",
+			 remove ? "!" : "", (int)src.pid);
+	else
+		snprintf(s, sizeof(s), "%s" HIST_SPEC "\n", remove ? "!" : "");
 	return write_file(KVM_EXIT_EVENT "/trigger", s);
 }
 
@@ -995,7 +995,7 @@ static void key_add(pid_t pid, uint32_t reason, uint64_t count)
 static int ring_page(const unsigned char *p, size_t n)
 {
 	size_t off = 16, end, len;
-	uint32_t hdr, word, type_len;
+	uint32_t hdr, word;
 	uint64_t commit;
 	uint16_t type;
 	int32_t pid;
@@ -1011,6 +1011,9 @@ static int ring_page(const unsigned char *p, size_t n)
 	if (end > n)
 		return 1;
 	for (; off + 4 <= end; off += len) {
+		uint32_t type_len;
+		size_t rec;
+
 		memcpy(&hdr, p + off, 4);
 		type_len = hdr & 31;
 		if (type_len >= 30) {
@@ -1029,14 +1032,15 @@ static int ring_page(const unsigned char *p, size_t n)
 		if (type_len == 29)
 			continue;
 		/* the record: after the header, and after a length word */
-		memcpy(&type, p + off + 4 + 4 * !type_len, 2);
-		if (len < 4 + 4 * !type_len + src.reason_off + 4 || off + len > end ||
+		rec = off + 4 + (type_len ? 0 : 4);
+		memcpy(&type, p + rec, 2);
+		if (rec + (size_t)src.reason_off + 4 > off + len || off + len > end ||
 		    type != src.type) {
 			odd++;
 			continue;
 		}
-		memcpy(&pid, p + off + 4 + 4 * !type_len + src.pid_off, 4);
-		memcpy(&reason, p + off + 4 + 4 * !type_len + src.reason_off, 4);
+		memcpy(&pid, p + rec + src.pid_off, 4);
+		memcpy(&reason, p + rec + src.reason_off, 4);
 		key_add(pid, reason, 1);
 		src.hits++;
 	}
@@ -1050,12 +1054,14 @@ static int ring_drain(void)
 	unsigned char *buf = malloc((size_t)page);
 	unsigned long long a, lost = 0;
 	char path[128], line[128];
-	int cpu, fd, odd = 0, err = 0;
-	ssize_t n;
-	FILE *f;
+	int cpu, odd = 0, err = 0;
 
 	TEST_ASSERT(buf, "malloc");
 	for (cpu = 0; !err; cpu++) {
+		ssize_t n;
+		FILE *f;
+		int fd;
+
 		snprintf(path, sizeof(path), RING_DIR "/per_cpu/cpu%d/trace_pipe_raw", cpu);
 		fd = open(path, O_RDONLY | O_NONBLOCK);
 		if (fd < 0) {
