@@ -137,7 +137,7 @@ boot() {
 	# while the second guest, and a first one without the module, booted.
 	# Not understood yet; this flow creates two VMs only, few static-key
 	# flips for MTTCG's patching trouble.
-	timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
+	ec_emulate timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \
