@@ -360,7 +360,8 @@ ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -monitor none -serial "file:$serial" \
 		-kernel "$EC_VMLINUZ" -initrd "$initrd" -append "$EC_APPEND" \
-		-debugcon "file:$e9" -global isa-debugcon.iobase=0xe9 "$@" \
+		-debugcon "file:$e9" -global isa-debugcon.iobase=0xe9 \
+		-d cpu_reset,guest_errors -D "$EC_WORK/qemu-debug.log" "$@" \
 		</dev/null >"$EC_WORK/qemu.stdout" 2>&1
 }
 
@@ -430,6 +431,10 @@ ec_finish() { # TAG REPORT E9 SERIAL T0
 		{
 			echo "[vm] last lines of the emulated host's serial console:"
 			tail -n 25 "$4" 2>/dev/null | tr -d '\r' | sed 's/^/[vm]   /'
+			# A reset says nothing on the console: QEMU's log has
+			# the CPU's state at it (ec_run_qemu).
+			grep -A 20 -i 'triple fault' "$EC_WORK/qemu-debug.log" 2>/dev/null |
+				tail -n 21 | sed 's/^/[vm]   qemu: /'
 		} >&2
 	fi
 	ec_log "$1: total $(($(date +%s) - $5)) s"
