@@ -5,8 +5,8 @@
 # source package) from a copy of the working tree's files (git's tracked
 # and untracked-but-not-ignored ones) in build/deb/exitcount-VERSION, so
 # the tree itself gets no build output. The .debs, .dsc and .changes end
-# up in build/deb/ (DEB_OUT overrides it). Missing build dependencies are
-# installed with apt-get build-dep when run as root.
+# up in build/deb/ (DEB_OUT overrides it). Missing tools and build
+# dependencies are installed (apt-get) when run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,12 +14,15 @@ out=$(realpath -m "${DEB_OUT:-build/deb}")
 version=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"$/\1/p' include/exitcount/version.h)
 src=$out/exitcount-$version
 
-for tool in git dpkg-buildpackage; do
-	command -v $tool >/dev/null || {
-		echo "build-deb: $tool missing; run as root: apt-get install -y git dpkg-dev" >&2
+if ! command -v git >/dev/null || ! command -v dpkg-buildpackage >/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build-deb: git or dpkg-buildpackage missing; run as root: apt-get install -y git dpkg-dev" >&2
 		exit 1
-	}
-done
+	fi
+	echo "build-deb: installing git and dpkg-dev" >&2
+	apt-get update -q >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q git dpkg-dev >&2
+fi
 
 rm -rf "$out"
 mkdir -p "$src"
