@@ -526,7 +526,7 @@ static void case_init_ipi(void)
 	init_pending(ap);
 	run_until(ap, KVM_EXIT_IO, SIPI_PORT);
 	take(vm, SIPI_OUT_GPA, got);
-	if (got[EC_EDX] == 0x600)	/* 5.10 VMX: get_rdx_init_val() */
+	if (got[EC_EDX] == 0x600)	/* 5.10 kvm_intel's fixed reset value */
 		want[EC_EDX] = 0x600;
 	check_regs(got, want,
 		   "INIT+SIPI IPI from vCPU 0 after vCPU 1's query: the SIPI code sees the INIT state (EAX=EBX=ECX=0, EDX=CPUID.01H:EAX or 0x600)");
