@@ -24,7 +24,8 @@ LOAD_CYCLES=50		# rmmod/insmod cycles of kvm_reload
 
 # shellcheck source=tests/vm/tap-host.sh
 . $T/tap-host.sh
-objects() { sed -n 's/^objects //p' /sys/kernel/debug/exitcount/vms 2>/dev/null; }
+HV=/dev/exitcount
+objects() { sed -n 's/^objects //p' $HV 2>/dev/null; }
 # Our hooks in the kprobes list: KVM's functions we probe, or our module.
 our_kprobes() {
 	grep -E -w 'emulator_get_cpuid|kvm_cpuid|kvm_arch_destroy_vm|no_such_function|exitcount' \
@@ -32,10 +33,10 @@ our_kprobes() {
 }
 # Functions ftrace calls a callback for: the VM teardown hook's.
 ftraced() { grep -w "$1" /sys/kernel/tracing/enabled_functions 2>/dev/null; }
-# Nothing of exitcount is left: module, debugfs directory, kprobes, ftrace.
+# Nothing of exitcount is left: module, device, kprobes, ftrace.
 check_nothing_left() { # WHEN
 	check "$1: /sys/module/exitcount absent" test ! -e /sys/module/exitcount
-	check "$1: /sys/kernel/debug/exitcount absent" test ! -e /sys/kernel/debug/exitcount
+	check "$1: $HV absent" test ! -e $HV
 	check "$1: no kprobe on emulator_get_cpuid or kvm_arch_destroy_vm in the kprobes list" \
 		test -z "$(our_kprobes)"
 	check "$1: no ftrace callback on kvm_arch_destroy_vm" test -z "$(ftraced kvm_arch_destroy_vm)"
@@ -79,7 +80,7 @@ load() { # ARGS...
 unload() {
 	check "rmmod exitcount" rmmod exitcount
 	check "exitcount gone from /sys/module" test ! -d /sys/module/exitcount
-	check "host view gone from debugfs" test ! -e /sys/kernel/debug/exitcount
+	check "host view $HV gone" test ! -e $HV
 }
 
 # IBT (Debian's 6.12): kallsyms_lookup_name and its kin are never called
@@ -158,15 +159,13 @@ check "exitcount.ko is in the initramfs (it built)" test -f $KO
 
 # --- defaults: scope=vm, guest_query=1 (loaded under ftrace: IBT)
 load_traced
-check "host view files /sys/kernel/debug/exitcount/{vms,handled,reset}" \
-	test -f /sys/kernel/debug/exitcount/vms -a -f /sys/kernel/debug/exitcount/handled \
-	-a -f /sys/kernel/debug/exitcount/reset
-perms=$(for f in vms handled reset; do stat -c %a /sys/kernel/debug/exitcount/$f 2>/dev/null; done)
-perms=$(echo "$perms" | tr '\n' ' ')
-perms=${perms% }
-check "host view modes vms 400, handled 400, reset 200 (got: $perms)" test "$perms" = "400 400 200"
+check "host view $HV is a character device" test -c $HV
+perms=$(stat -c %a $HV 2>/dev/null)
+check "host view mode 400 (got: $perms)" test "$perms" = 400
+check "host view's first line is \"exitcount-hostview 1\"" \
+	test "$(head -n 1 $HV 2>/dev/null)" = "exitcount-hostview 1"
 echo "# host view at load:"
-sed 's/^/#   /' /sys/kernel/debug/exitcount/vms 2>/dev/null
+grep -v '^handled ' $HV 2>/dev/null | sed 's/^/#   /'
 obj0=$(objects)
 
 run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loaded
@@ -206,7 +205,7 @@ done
 check "objects back to its value at load ($obj0) after the test VMs are gone (now $obj1)" \
 	test -n "$obj0" -a "$obj0" = "$obj1"
 echo "# host view after the tests:"
-sed 's/^/#   /' /sys/kernel/debug/exitcount/vms 2>/dev/null | head -n 40
+grep -v '^handled ' $HV 2>/dev/null | sed 's/^/#   /' | head -n 40
 unload
 
 # --- module absent: KVM's own answers
