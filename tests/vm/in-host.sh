@@ -178,6 +178,47 @@ check "kprobes list shows our probe on emulator_get_cpuid while loaded" \
 check "ftrace calls a callback on kvm_arch_destroy_vm while loaded (VM teardown)" \
 	test -n "$(ftraced kvm_arch_destroy_vm)"
 
+# --- exitcount --host: two VMs of processes whose command lines name them
+# as QEMU's would (kvm_hold ignores its arguments); each VM's counts as
+# the CLI shows them = the module's lines for that pid; the Prometheus
+# text goes out as "# prom: " lines, for promtool on the build host.
+$T/kvm_hold -name guest=alpha,debug-threads=on >/tmp/alpha.out 2>&1 &
+pa=$!
+$T/kvm_hold -name beta >/tmp/beta.out 2>&1 &
+pb=$!
+ready() { cat /tmp/alpha.out /tmp/beta.out 2>/dev/null | grep -c ready; }
+i=0
+while [ "$(ready)" -lt 2 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "two kvm_hold VMs ran their exits (pids $pa, $pb)" test "$(ready)" = 2
+$T/exitcount --host >/tmp/host.txt 2>&1
+check "exitcount --host exits 0" test $? = 0
+sed 's/^/#   /' /tmp/host.txt
+check "exitcount --host names VM alpha (pid $pa) by -name guest=alpha,..." \
+	grep -qx "VM alpha, pid $pa: [0-9]* exits" /tmp/host.txt
+check "exitcount --host names VM beta (pid $pb) by -name beta" \
+	grep -qx "VM beta, pid $pb: [0-9]* exits" /tmp/host.txt
+# "NR COUNT" of each reason with exits, ascending: the module's, the CLI's
+module_counts() { # PID
+	awk -v p="$1" '$1 == "vm" && $4 == p && $5 == "reason" && $6 != "-" { print $6, $9 }' $HV | sort -n
+}
+for vm in alpha:$pa beta:$pb; do
+	want=$(module_counts "${vm#*:}")
+	got=$($T/exitcount --host --vm="${vm%:*}" --csv --output=NR,COUNT | tail -n +2 | tr , ' ' | sort -n)
+	check "exitcount --host --vm=${vm%:*}: counts per reason = the module's for pid ${vm#*:} ($(echo "$want" | tr '\n' ';'))" \
+		test -n "$want" -a "$got" = "$want"
+done
+$T/exitcount --host --prometheus >/tmp/prom.txt 2>&1
+check "exitcount --host --prometheus exits 0" test $? = 0
+check "--prometheus: CPUID exits of alpha and beta" sh -c \
+	"grep -q '^exitcount_exits_total{vm=\"alpha\",pid=\"$pa\",isa=\"[sv]m[mx]\",reason=\"CPUID\"} [1-9]' /tmp/prom.txt &&
+	 grep -q '^exitcount_exits_total{vm=\"beta\",pid=\"$pb\",isa=\"[sv]m[mx]\",reason=\"CPUID\"} [1-9]' /tmp/prom.txt"
+sed 's/^/# prom: /' /tmp/prom.txt
+kill $pa $pb
+wait $pa $pb 2>/dev/null
+
 # --- reliability (scope=vm): the host view is root's; exact counts with
 # vCPUs exiting at once; readers racing writers; isolation of VMs; VM
 # churn; random leaves; rmmod/insmod under a running VM
