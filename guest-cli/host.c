@@ -14,11 +14,16 @@
 #define CLEAR_SCREEN "\033[H\033[2J"
 #define ERR_MAX 160
 
-/* One read of the host view: the VMs shown, a snapshot and label each. */
+/* A VM shown: who it is, and its rows. */
+struct host_vm {
+	struct ec_vm_label label;
+	struct ec_snapshot snap;
+};
+
+/* One read of the host view, and the VMs it shows. */
 struct host_snap {
 	struct ec_hostview hv;
-	struct ec_snapshot *snaps;
-	struct ec_vm_label *labels;
+	struct host_vm *vms;
 	size_t n;
 };
 
@@ -84,9 +89,8 @@ static void host_snap_free(struct host_snap *s)
 	size_t i;
 
 	for (i = 0; i < s->n; i++)
-		ec_snapshot_free(&s->snaps[i]);
-	free(s->snaps);
-	free(s->labels);
+		ec_snapshot_free(&s->vms[i].snap);
+	free(s->vms);
 	ec_hv_free(&s->hv);
 	memset(s, 0, sizeof(*s));
 }
@@ -98,7 +102,7 @@ static enum ec_exit host_read(struct host_run *r, struct host_snap *s)
 	char err[ERR_MAX] = "";
 	const char *text = ec_hv_next(r->src, err, sizeof(err));
 	bool absent = false;
-	size_t i;
+	size_t i, cap = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (!text || !ec_hv_parse(text, &s->hv, err, sizeof(err), &absent)) {
@@ -115,15 +119,16 @@ static enum ec_exit host_read(struct host_run *r, struct host_snap *s)
 	}
 	r->parsed = true;
 	ec_hv_name_vms(&s->hv, o->proc ? o->proc : "/proc");
-	s->snaps = ec_xreallocarray(NULL, s->hv.nr_vms, sizeof(*s->snaps));
-	s->labels = ec_xreallocarray(NULL, s->hv.nr_vms, sizeof(*s->labels));
 	for (i = 0; i < s->hv.nr_vms; i++) {
 		const struct ec_hv_vm *vm = &s->hv.vms[i];
+		struct host_vm *h;
 
 		if (!wanted(o, vm))
 			continue;
-		s->labels[s->n] = (struct ec_vm_label){ vm->id, vm->pid, vm->name };
-		vm_snapshot(r, &s->hv, vm, &s->snaps[s->n++]);
+		s->vms = ec_xgrow(s->vms, s->n, &cap, sizeof(*s->vms));
+		h = &s->vms[s->n++];
+		h->label = (struct ec_vm_label){ vm->id, vm->pid, vm->name };
+		vm_snapshot(r, &s->hv, vm, &h->snap);
 	}
 	return EC_EXIT_OK;
 }
@@ -140,13 +145,15 @@ static void host_show(const struct host_run *r, struct host_snap *s,
 
 	ec_view_init(&hv, o, &head, mode, header, dfl);
 	for (i = 0; i < s->n; i++) {
+		struct ec_snapshot *snap = &s->vms[i].snap;
+
 		if (mode == EC_MODE_WATCH && !o->all && !r->nrs)
-			ec_drop_idle(&s->snaps[i], true);
-		ec_sort(&s->snaps[i], mode == EC_MODE_WATCH && !o->sort_given ?
+			ec_drop_idle(snap, true);
+		ec_sort(snap, mode == EC_MODE_WATCH && !o->sort_given ?
 			EC_SORT_RATE : o->sort);
 		v[i] = hv;
-		v[i].snap = &s->snaps[i];
-		v[i].vm = &s->labels[i];
+		v[i].snap = snap;
+		v[i].vm = &s->vms[i].label;
 	}
 	ec_print_host(stdout, &hv, v, s->n);
 	free(v);
@@ -159,8 +166,9 @@ static const struct ec_snapshot *prev_of(const struct host_snap *prev,
 	size_t i;
 
 	for (i = 0; i < prev->n; i++)
-		if (prev->labels[i].id == vm->id && prev->labels[i].pid == vm->pid)
-			return &prev->snaps[i];
+		if (prev->vms[i].label.id == vm->id &&
+		    prev->vms[i].label.pid == vm->pid)
+			return &prev->vms[i].snap;
 	return NULL;
 }
 
@@ -196,10 +204,11 @@ static enum ec_exit host_watch(struct host_run *r)
 			break;
 		}
 		for (k = 0; k < cur.n; k++) {
-			const struct ec_snapshot *p = prev_of(&prev, &cur.labels[k]);
+			struct host_vm *h = &cur.vms[k];
+			const struct ec_snapshot *p = prev_of(&prev, &h->label);
 
 			/* a replay has no real time: the nominal interval */
-			ec_rates(&cur.snaps[k], p ? p : &none,
+			ec_rates(&h->snap, p ? p : &none,
 				 o->replay ? o->interval : t1 - t0);
 		}
 		/* rates are taken: @prev is done, @cur may be filtered */

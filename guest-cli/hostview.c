@@ -258,7 +258,7 @@ static bool first_line(const char *line, char *err, size_t len,
 		return true;
 	*absent = true;
 	snprintf(err, len, "not available: the module's host view is "
-		 "version %u, this tool reads version %u", version,
+		 "version %u, this tool reads version %d", version,
 		 EC_HOSTVIEW_VERSION);
 	return false;
 }
@@ -266,14 +266,15 @@ static bool first_line(const char *line, char *err, size_t len,
 bool ec_hv_parse(const char *text, struct ec_hostview *hv, char *err,
 		 size_t len, bool *absent)
 {
-	char *copy = ec_xreallocarray(NULL, strlen(text) + 1, 1);
+	size_t n = strlen(text) + 1;
+	char *copy = ec_xreallocarray(NULL, n, 1);
 	char *save = NULL, *line;
 	size_t cap = 0;
 	bool ok;
 
 	memset(hv, 0, sizeof(*hv));
 	*absent = false;
-	strcpy(copy, text);
+	memcpy(copy, text, n);
 	line = strtok_r(copy, "\n", &save);
 	ok = first_line(line ? line : "", err, len, absent);
 	while (ok && (line = strtok_r(NULL, "\n", &save))) {

@@ -327,14 +327,14 @@ static struct ec_src *open_source(const struct ec_opts *o)
 int main(int argc, char **argv)
 {
 	struct ec_opts o;
-	struct ec_src *src;
 	enum ec_exit rc;
 
 	parse_options(argc, argv, &o);
 	if (o.host) {
 		rc = ec_run_host(&o);
 	} else {
-		src = open_source(&o);
+		struct ec_src *src = open_source(&o);
+
 		if (!src)
 			return EC_EXIT_FAILURE;
 		rc = ec_run(&o, src);

@@ -654,20 +654,18 @@ int hostview_read(struct hostview *hv)
 				hv->version = -1;
 				hv_bad(hv, line);
 			}
-		} else if (!strncmp(line, "handled ", 8)) {
-			continue;	/* handled_read()'s */
-		} else if (sscanf(line, "tsc_khz %lld%n", &hv->tsc_khz, &end) == 1 &&
-			   !line[end]) {
-			continue;
 		} else if (sscanf(line, "isa %15s%n", word, &end) == 1 && !line[end]) {
 			snprintf(hv->isa, sizeof(hv->isa), "%s", word);
 		} else if (sscanf(line, "scope %15s%n", word, &end) == 1 &&
 			   !line[end]) {
 			snprintf(hv->scope, sizeof(hv->scope), "%s", word);
-		} else if ((sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 ||
-			    sscanf(line, "lost %lld%n", &hv->lost, &end) == 1) &&
-			   !line[end]) {
-			continue;	/* the module's own bookkeeping */
+		} else if (!strncmp(line, "handled ", 8) ||
+			   ((sscanf(line, "tsc_khz %lld%n", &hv->tsc_khz, &end) == 1 ||
+			     sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 ||
+			     sscanf(line, "lost %lld%n", &hv->lost, &end) == 1) &&
+			    !line[end])) {
+			/* handled_read()'s; the host's TSC rate; the module's bookkeeping */
+			continue;
 		} else if (sscanf(line, "vm %ld pid %ld %n", &id, &pid, &end) == 2) {
 			struct hv_vm *vm = NULL;
 
@@ -821,7 +819,7 @@ int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad)
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		end = 0;
-		if (strncmp(line, "handled ", 8))
+		if (strncmp(line, "handled ", 8) != 0)
 			continue;	/* hostview_read()'s */
 		if (sscanf(line, "handled %u %63s %u%n", &nr, name, &flag, &end) != 3 ||
 		    line[end] || flag > 1) {
