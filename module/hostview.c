@@ -44,6 +44,8 @@ static int hostview_show(struct seq_file *m, void *unused)
 
 static int hostview_open(struct inode *inode, struct file *file)
 {
+	/* misc_open() left its miscdevice here; seq_open() wants it empty */
+	file->private_data = NULL;
 	return single_open(file, hostview_show, NULL);
 }
 
