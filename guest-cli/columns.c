@@ -9,6 +9,8 @@
 #include "columns.h"
 
 #define NS_PER_US 1000u
+#define NS_PER_MS 1000000u
+#define NS_PER_S 1000000000u
 #define SHARE_SHOWN 0.1	/* smallest share the table prints as a number */
 
 /* Set @c to a value of kind @k formatted by printf from the arguments. */
@@ -66,23 +68,76 @@ static void print_time(const struct ec_row *row, const struct ec_host *host,
 		cell(c, EC_VAL_NUM, "%" PRIu64, row->time_ns / NS_PER_US);
 }
 
+void ec_time_cell(double ns, bool machine, struct ec_cell *c)
+{
+	if (machine)
+		cell(c, EC_VAL_NUM, "%.0f", ns);
+	else if (ns >= NS_PER_S)
+		cell(c, EC_VAL_NUM, "%.2fs", ns / NS_PER_S);
+	else if (ns >= NS_PER_MS)
+		cell(c, EC_VAL_NUM, "%.1fms", ns / NS_PER_MS);
+	else if (ns >= NS_PER_US)
+		cell(c, EC_VAL_NUM, "%.1fus", ns / NS_PER_US);
+	else
+		cell(c, EC_VAL_NUM, "%.0fns", ns);
+}
+
 static void print_avg(const struct ec_row *row, const struct ec_host *host,
 		      bool machine, struct ec_cell *c)
 {
-	double ns;
-
 	(void)host;
 	if (!row->time_known || !row->count) {
 		none(c, machine);
 		return;
 	}
-	ns = (double)row->time_ns / (double)row->count;
-	if (machine)
-		cell(c, EC_VAL_NUM, "%.0f", ns);
-	else if (ns >= NS_PER_US)
-		cell(c, EC_VAL_NUM, "%.1fus", ns / NS_PER_US);
+	ec_time_cell((double)row->time_ns / (double)row->count, machine, c);
+}
+
+/*
+ * A percentile of the row's histogram (of the interval under --watch):
+ * ">" before a time in the overflow bucket, its lower edge.
+ */
+static void percentile(const struct ec_row *row, const struct ec_host *host,
+		       double p, bool machine, struct ec_cell *c)
+{
+	struct ec_cell t;
+	double cycles;
+	bool above;
+
+	if (!host->hist_buckets || !host->tsc_khz ||
+	    !ec_hist_percentile(host, row->dist, p, &cycles, &above)) {
+		none(c, machine);
+		return;
+	}
+	ec_time_cell(cycles * 1e6 / host->tsc_khz, machine, &t);
+	if (above && !machine)
+		cell(c, EC_VAL_STR, ">%.*s", EC_CELL_MAX - 2, t.text);
 	else
-		cell(c, EC_VAL_NUM, "%.0fns", ns);
+		*c = t;
+}
+
+static void print_p50(const struct ec_row *row, const struct ec_host *host,
+		      bool machine, struct ec_cell *c)
+{
+	percentile(row, host, 0.50, machine, c);
+}
+
+static void print_p90(const struct ec_row *row, const struct ec_host *host,
+		      bool machine, struct ec_cell *c)
+{
+	percentile(row, host, 0.90, machine, c);
+}
+
+static void print_p99(const struct ec_row *row, const struct ec_host *host,
+		      bool machine, struct ec_cell *c)
+{
+	percentile(row, host, 0.99, machine, c);
+}
+
+static void print_max(const struct ec_row *row, const struct ec_host *host,
+		      bool machine, struct ec_cell *c)
+{
+	percentile(row, host, 1.0, machine, c);
 }
 
 static void print_share(const struct ec_row *row, const struct ec_host *host,
@@ -133,6 +188,7 @@ static void print_defined(const struct ec_row *row,
 #define REASONS	EC_IN(EC_MODE_REASONS)
 #define TOTAL	EC_IN(EC_MODE_TOTAL)
 #define WATCH	EC_IN(EC_MODE_WATCH)
+#define HIST	(REASONS | WATCH | EC_IN_HIST)
 
 const struct ec_column ec_columns[EC_NR_COLS] = {
 	[EC_COL_NR] = { "NR", "NR",
@@ -153,11 +209,24 @@ const struct ec_column ec_columns[EC_NR_COLS] = {
 		"time_ns", true, REASONS | TOTAL, REASONS | TOTAL | WATCH,
 		print_time },
 	[EC_COL_AVG] = { "AVG", "AVG",
-		"average time per exit, us or ns", "avg_ns", true,
+		"average time per exit, ns, us, ms or s", "avg_ns", true,
 		REASONS | TOTAL | WATCH, 0, print_avg },
 	[EC_COL_SHARE] = { "SHARE", "SHARE(%)",
 		"share of all exits, percent", "share_pct", true,
 		REASONS, 0, print_share },
+	[EC_COL_P50] = { "P50", "~P50",
+		"median time per exit, estimated from log2 buckets (--hist; "
+		"--watch: of the interval)", "est_p50_ns", true, HIST, HIST,
+		print_p50 },
+	[EC_COL_P90] = { "P90", "~P90",
+		"90th percentile, estimated likewise", "est_p90_ns", true,
+		HIST, HIST, print_p90 },
+	[EC_COL_P99] = { "P99", "~P99",
+		"99th percentile, estimated likewise", "est_p99_ns", true,
+		HIST, HIST, print_p99 },
+	[EC_COL_MAX] = { "MAX", "~MAX",
+		"upper edge of the slowest exit's bucket (\">\": beyond the "
+		"last edge)", "est_max_ns", true, HIST, HIST, print_max },
 	[EC_COL_DEFINED] = { "DEFINED", "DEFINED",
 		"whether the host's exitcount defines the reason",
 		"defined", false, 0, REASONS | WATCH, print_defined },
@@ -177,8 +246,10 @@ int ec_column_by_name(const char *name)
 }
 
 static bool wanted(const struct ec_column *col, enum ec_mode mode, bool all,
-		   bool json)
+		   bool hist, bool json)
 {
+	if ((json ? col->json : col->dfl) & EC_IN_HIST && !hist)
+		return false;
 	if (json)
 		return col->json & EC_IN(mode);
 	if (all && mode != EC_MODE_TOTAL && col->dfl & EC_IN_ALL)
@@ -186,14 +257,19 @@ static bool wanted(const struct ec_column *col, enum ec_mode mode, bool all,
 	return col->dfl & EC_IN(mode);
 }
 
-size_t ec_default_columns(enum ec_mode mode, bool all, bool json,
+size_t ec_default_columns(enum ec_mode mode, bool all, bool hist, bool json,
 			  enum ec_col_id *ids)
 {
 	size_t n = 0;
 	int i;
 
 	for (i = 0; i < EC_NR_COLS; i++)
-		if (wanted(&ec_columns[i], mode, all, json))
+		if (wanted(&ec_columns[i], mode, all, hist, json))
 			ids[n++] = (enum ec_col_id)i;
 	return n;
+}
+
+bool ec_column_needs_hist(enum ec_col_id id)
+{
+	return ec_columns[id].dfl & EC_IN_HIST;
 }

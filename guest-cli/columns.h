@@ -16,6 +16,10 @@ enum ec_col_id {
 	EC_COL_TIME,
 	EC_COL_AVG,
 	EC_COL_SHARE,
+	EC_COL_P50,
+	EC_COL_P90,
+	EC_COL_P99,
+	EC_COL_MAX,
 	EC_COL_DEFINED,
 	EC_COL_HANDLED,
 	EC_NR_COLS
@@ -30,6 +34,7 @@ enum ec_mode {
 
 #define EC_IN(mode)	(1u << (mode))
 #define EC_IN_ALL	(1u << 3)	/* shown by default with --all */
+#define EC_IN_HIST	(1u << 4)	/* only with --hist */
 
 /* How JSON writes a value: quoted, bare, true/false, null. */
 enum ec_value_kind { EC_VAL_STR, EC_VAL_NUM, EC_VAL_BOOL, EC_VAL_NULL };
@@ -60,7 +65,13 @@ extern const struct ec_column ec_columns[EC_NR_COLS];
 int ec_column_by_name(const char *name);
 
 /* Default columns for @mode into @ids (EC_NR_COLS room); their number. */
-size_t ec_default_columns(enum ec_mode mode, bool all, bool json,
+size_t ec_default_columns(enum ec_mode mode, bool all, bool hist, bool json,
 			  enum ec_col_id *ids);
+
+/* Whether column @id needs the histograms. */
+bool ec_column_needs_hist(enum ec_col_id id);
+
+/* A time in ns for people (ns, us, ms or s) or machines (ns). */
+void ec_time_cell(double ns, bool machine, struct ec_cell *c);
 
 #endif /* EXITCOUNT_CLI_COLUMNS_H */

@@ -14,6 +14,9 @@ struct ec_host {
 	uint32_t scope;		/* EC_SCOPE_HOST or EC_SCOPE_VM */
 	uint32_t tsc_khz;	/* 0: times unknown */
 	uint32_t max_nr;	/* highest reason the host's table defines */
+	/* leaf 0x4FFFFFFC subleaf 2, read only for histograms (gather.c) */
+	uint32_t hist_buckets;	/* 0: not read, or none on the host */
+	uint32_t hist_first_shift; /* bucket 1 starts at 2^this cycles */
 };
 
 enum ec_probe {

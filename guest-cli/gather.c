@@ -3,6 +3,7 @@
  * Gathering rows from the exitcount leaves, tear-free, one pass; the
  * bitmap subleaves tell which reasons to read and which are handled.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,20 +280,109 @@ static void read_named(struct ec_src *src, const uint32_t *nrs, size_t n,
 	bitmap_free(&handled);
 }
 
-void ec_gather(struct ec_src *src, const struct ec_host *host,
-	       const uint32_t *nrs, size_t n, bool all,
-	       struct ec_snapshot *snap)
+/* ---- histograms: leaf 0x4FFFFFFC subleaves 0x01000000 + (nr << 8) + g -- */
+
+/* The layout from subleaf 2; false if the host has none this tool knows. */
+static bool read_hist_layout(struct ec_src *src, struct ec_host *host)
+{
+	uint32_t regs[EC_NR_REGS];
+
+	ec_src_read(src, EC_LEAF_INFO, EC_INFO_TOTAL_HI, regs);
+	/* every bucket edge must fit in 64 bits */
+	if (!regs[EC_EBX] || regs[EC_EBX] > EC_HIST_BUCKETS ||
+	    regs[EC_ECX] > 64 - EC_HIST_BUCKETS)
+		return false;
+	host->hist_buckets = regs[EC_EBX];
+	host->hist_first_shift = regs[EC_ECX];
+	return true;
+}
+
+/* A reason's buckets, each value shifted back by its subleaf's EDX. */
+static void read_hist(struct ec_src *src, const struct ec_host *host,
+		      struct ec_row *row)
+{
+	uint32_t regs[EC_NR_REGS], g, i, b;
+
+	for (g = 0; g * EC_HIST_PER_GROUP < host->hist_buckets; g++) {
+		ec_src_read(src, EC_LEAF_INFO, EC_INFO_HIST |
+			    row->nr << EC_HIST_REASON_SHIFT | g, regs);
+		for (i = 0; i < EC_HIST_PER_GROUP; i++) {
+			b = g * EC_HIST_PER_GROUP + i;
+			if (b < host->hist_buckets && regs[EC_EDX] < 32)
+				row->hist[b] = (uint64_t)regs[i] << regs[EC_EDX];
+		}
+	}
+	memcpy(row->dist, row->hist, sizeof(row->dist));
+}
+
+/* Reasons without exits have empty histograms: nothing to read. */
+static void read_hists(struct ec_src *src, struct ec_snapshot *snap)
+{
+	size_t i;
+
+	for (i = 0; i < snap->nr_rows; i++)
+		if (snap->rows[i].handled && snap->rows[i].count)
+			read_hist(src, &snap->host, &snap->rows[i]);
+}
+
+uint64_t ec_hist_edge(const struct ec_host *host, unsigned int b)
+{
+	return ec_hist_lower(b, host->hist_first_shift);
+}
+
+uint64_t ec_hist_exits(const struct ec_host *host, const uint64_t *dist)
+{
+	uint64_t n = 0;
+	unsigned int b;
+
+	for (b = 0; b < host->hist_buckets; b++)
+		n += dist[b];
+	return n;
+}
+
+bool ec_hist_percentile(const struct ec_host *host, const uint64_t *dist,
+			double p, double *cycles, bool *above)
+{
+	uint64_t n = ec_hist_exits(host, dist), seen = 0, rank;
+	unsigned int b, last = host->hist_buckets - 1;
+	double lo, hi;
+
+	if (!n)
+		return false;
+	rank = (uint64_t)ceil(p * (double)n);
+	rank = rank < 1 ? 1 : rank > n ? n : rank;
+	for (b = 0; b < last && seen + dist[b] < rank; b++)
+		seen += dist[b];
+	lo = (double)ec_hist_edge(host, b);
+	*above = b == last;
+	if (*above) {
+		*cycles = lo;
+		return true;
+	}
+	hi = (double)ec_hist_edge(host, b + 1);
+	*cycles = lo + (hi - lo) * (double)(rank - seen) / (double)dist[b];
+	return true;
+}
+
+bool ec_gather(struct ec_src *src, const struct ec_host *host,
+	       const struct ec_want *w, struct ec_snapshot *snap)
 {
 	memset(snap, 0, sizeof(*snap));
 	snap->host = *host;
-	if (nrs)
-		read_named(src, nrs, n, snap);
-	else if (all)
+	if (w->hist && !read_hist_layout(src, &snap->host))
+		return false;
+	snap->hist = w->hist;
+	if (w->nrs)
+		read_named(src, w->nrs, w->n, snap);
+	else if (w->all)
 		read_all(src, snap);
 	else
 		read_active(src, snap);
+	if (w->hist)
+		read_hists(src, snap);
 	read_total(src, &snap->total);	/* after the reasons: it is >= each */
 	ec_snapshot_derive(snap);
+	return true;
 }
 
 void ec_gather_total(struct ec_src *src, const struct ec_host *host,
@@ -331,6 +421,20 @@ static const struct ec_row *find_row(const struct ec_snapshot *snap,
 	return NULL;
 }
 
+/* Percentiles of the interval: @r's buckets less @p's (none: empty). */
+static void window(struct ec_row *r, const struct ec_row *p)
+{
+	unsigned int b;
+
+	for (b = 0; b < EC_HIST_BUCKETS; b++) {
+		uint64_t before = p ? p->hist[b] : 0;
+
+		/* a bucket that went back was reset: all of it is new */
+		r->dist[b] = r->hist[b] >= before ? r->hist[b] - before :
+			     r->hist[b];
+	}
+}
+
 void ec_rates(struct ec_snapshot *cur, const struct ec_snapshot *prev,
 	      double seconds)
 {
@@ -346,6 +450,8 @@ void ec_rates(struct ec_snapshot *cur, const struct ec_snapshot *prev,
 		const struct ec_row *p = find_row(prev, r->nr, i);
 
 		r->rate = rate(r->count, p ? p->count : 0, seconds);
+		if (cur->hist)
+			window(r, p);
 	}
 	cur->total.rate = rate(cur->total.count, prev->total.count, seconds);
 }

@@ -20,6 +20,13 @@ struct ec_row {
 	uint64_t time_ns;
 	double share;		/* percent of all exits; < 0 when unknown */
 	double rate;		/* exits per second, --watch only */
+	/*
+	 * With histograms: the exits with known time by log2 bucket
+	 * (protocol.h), since load; and those percentiles are made of,
+	 * the same or, under --watch, those of the last interval.
+	 */
+	uint64_t hist[EC_HIST_BUCKETS];
+	uint64_t dist[EC_HIST_BUCKETS];
 };
 
 struct ec_snapshot {
@@ -27,6 +34,7 @@ struct ec_snapshot {
 	struct ec_row *rows;
 	size_t nr_rows;
 	struct ec_row total;	/* count and cycles of all exits */
+	bool hist;		/* rows hold histograms (host.hist_*) */
 };
 
 enum ec_sort_key {
@@ -36,8 +44,16 @@ enum ec_sort_key {
 	EC_SORT_RATE,
 };
 
+/* What to gather: reasons (@nrs, @n, @all) and histograms (@hist). */
+struct ec_want {
+	const uint32_t *nrs;
+	size_t n;
+	bool all;
+	bool hist;
+};
+
 /*
- * Read reasons @nrs (@n of them), in that order; or, when @nrs is NULL,
+ * Read reasons @w->nrs (@w->n of them), in that order; or, when it is NULL,
  * the reasons the host's table defines: with @all every one, else only
  * those with exits. Then the totals. The CPUIDs, all told:
  *  - without @nrs, first the bitmap subleaves whose 128 reasons include
@@ -47,11 +63,14 @@ enum ec_sort_key {
  *    into the high half): without @nrs and @all, only the active ones;
  *  - with @nrs, 1 more for each distinct handled subleaf that a reason
  *    reading all zeros needs (handled with no exits, or not handled);
- *  - 2 for the totals.
+ *  - 2 for the totals;
+ *  - with @w->hist, first 1 for the histogram layout (subleaf 2), then
+ *    ceil(buckets / 3) per reason read that has exits (9 with 27).
+ * False when histograms were wanted and the host has none (or a layout
+ * this tool does not know): @snap is then empty.
  */
-void ec_gather(struct ec_src *src, const struct ec_host *host,
-	       const uint32_t *nrs, size_t n, bool all,
-	       struct ec_snapshot *snap);
+bool ec_gather(struct ec_src *src, const struct ec_host *host,
+	       const struct ec_want *w, struct ec_snapshot *snap);
 
 /* Only the totals: two CPUIDs. */
 void ec_gather_total(struct ec_src *src, const struct ec_host *host,
@@ -76,5 +95,21 @@ void ec_sort(struct ec_snapshot *snap, enum ec_sort_key key);
 
 /* ns for @cycles of a @tsc_khz TSC; false when @tsc_khz is 0. */
 bool ec_cycles_to_ns(uint64_t cycles, uint32_t tsc_khz, uint64_t *ns);
+
+/* The exits of @dist, a histogram of @host's layout. */
+uint64_t ec_hist_exits(const struct ec_host *host, const uint64_t *dist);
+
+/*
+ * Estimate the time of the exit of rank ceil(@p * exits) (@p in (0, 1];
+ * 1: the slowest) from log2 buckets: linear within its bucket, so at
+ * most the bucket's width off; @p = 1 gives the bucket's upper edge. In
+ * cycles; *@above when it lies in the overflow bucket (then its lower
+ * edge). False when @dist has no exits.
+ */
+bool ec_hist_percentile(const struct ec_host *host, const uint64_t *dist,
+			double p, double *cycles, bool *above);
+
+/* Lower edge of bucket @b of @host's layout, in cycles. */
+uint64_t ec_hist_edge(const struct ec_host *host, unsigned int b);
 
 #endif /* EXITCOUNT_CLI_GATHER_H */

@@ -27,6 +27,7 @@ static const struct option longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
 	{ "sort",	required_argument,	NULL, 's' },
 	{ "total",	no_argument,		NULL, 't' },
+	{ "hist",	no_argument,		NULL, 'H' },
 	{ "watch",	optional_argument,	NULL, 'w' },
 	{ "iterations",	required_argument,	NULL, 'n' },
 	{ "output",	required_argument,	NULL, 'o' },
@@ -47,6 +48,7 @@ static const char usage_head[] =
 "Usage:\n"
 " exitcount [options] [REASON...]\n"
 " exitcount --total [options]\n"
+" exitcount --hist [options] [REASON...]\n"
 " exitcount --watch[=SECONDS] [options] [REASON...]\n"
 " exitcount --host [--vm=NAME|PID] [--prometheus] [options] [REASON...]\n"
 "\n"
@@ -66,6 +68,10 @@ static const char usage_head[] =
 " -s, --sort=KEY         order by count (default), time, reason or rate\n"
 "                          (--watch orders by rate by default)\n"
 " -t, --total            totals over all exit reasons\n"
+" -H, --hist             also read each reason's histogram of exit times\n"
+"                          (log2 buckets): columns ~P50 ~P90 ~P99 ~MAX;\n"
+"                          with REASON, a bar chart of each instead of the\n"
+"                          table; JSON and CSV carry the raw buckets\n"
 " -w, --watch[=SECONDS]  refresh every SECONDS (default 1) with exits per\n"
 "                          second, like top; Ctrl-C quits\n"
 " -n, --iterations=N     with --watch, stop after N refreshes\n"
@@ -101,7 +107,8 @@ static const char usage_tail[] =
 "\n"
 "Exit status:\n"
 " 0  success (also --watch ended by SIGINT or SIGTERM)\n"
-" 1  failure (unreadable or malformed replay file, unknown host ISA)\n"
+" 1  failure (unreadable or malformed replay file, unknown host ISA, --hist\n"
+"    on a host without histograms)\n"
 " 2  usage error (bad option, unknown exit reason)\n"
 " 3  exitcount not available here: bare metal, another hypervisor, KVM\n"
 "    without the exitcount module (or with guest_query=0), or an exitcount\n"
@@ -119,6 +126,19 @@ static const char usage_tail[] =
 " 1, once per block. One reason costs 6 or 7, --total 4. --watch repeats all\n"
 " but the host info every refresh. These exits are real and show in the\n"
 " CPUID row (VMX 10, SVM 0x072) and in --watch rates.\n"
+"\n"
+" --hist costs 1 CPUID more for the histogram layout (leaf 0x4FFFFFFC\n"
+" subleaf 2) and 9 per reason with exits (subleaves 0x01000000 + reason *\n"
+" 0x100 + 0..8, 3 buckets each).\n"
+"\n"
+" Histograms: bucket 0 holds the exits that took less than 256 host TSC\n"
+" cycles, bucket i (1-25) those of 2^(7+i) to 2^(8+i) cycles, bucket 26 the\n"
+" rest. A percentile is estimated from them, linearly within its bucket\n"
+" (so off by up to the bucket's width: a factor of 2), MAX is the upper\n"
+" edge of the highest bucket with exits; \"~\" marks these estimates.\n"
+" Under --watch they are of the last interval (bucket differences). An\n"
+" exit still in progress (this CPUID, or one in user space) is not yet\n"
+" in a bucket.\n"
 "\n"
 " TIME is the host's TSC cycles spent handling the exits, converted with\n"
 " the host's TSC frequency (leaf 0x4FFFFFFC subleaf 1 ECX, in kHz):\n"
@@ -238,6 +258,7 @@ static void take_option(int c, struct ec_opts *o)
 	case 'a': o->all = true; break;
 	case 's': o->sort = parse_sort(optarg); o->sort_given = true; break;
 	case 't': set_mode(o, EC_MODE_TOTAL); break;
+	case 'H': o->hist = true; break;
 	case 'w':
 		set_mode(o, EC_MODE_WATCH);
 		o->interval = parse_seconds(optarg);
@@ -264,6 +285,8 @@ static void check_options(const struct ec_opts *o)
 		bad_usage("--raw excludes --json and --csv", NULL);
 	if (o->mode == EC_MODE_TOTAL && o->nr_reasons)
 		bad_usage("--total takes no REASON", NULL);
+	if (o->mode == EC_MODE_TOTAL && o->hist)
+		bad_usage("--total has no histogram", NULL);
 	if (o->iterations && o->mode != EC_MODE_WATCH)
 		bad_usage("--iterations needs --watch", NULL);
 	if (o->nr_cols && o->format == EC_FMT_JSON)
@@ -284,7 +307,7 @@ static void parse_options(int argc, char **argv, struct ec_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->sort = EC_SORT_COUNT;
 	o->interval = 1.0;
-	while ((c = getopt_long(argc, argv, "as:tw::n:o:JrhV", longopts,
+	while ((c = getopt_long(argc, argv, "as:tHw::n:o:JrhV", longopts,
 				NULL)) != -1)
 		take_option(c, o);
 	o->reasons = argv + optind;

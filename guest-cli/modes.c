@@ -42,7 +42,7 @@ void ec_view_init(struct ec_view *v, const struct ec_opts *o,
 
 	*v = init;
 	if (!o->nr_cols || o->format == EC_FMT_JSON) {
-		v->nr_cols = ec_default_columns(mode, o->all,
+		v->nr_cols = ec_default_columns(mode, o->all, snap->hist,
 						o->format == EC_FMT_JSON, dfl);
 		v->cols = dfl;
 	}
@@ -96,17 +96,47 @@ bool ec_parse_operands(const struct ec_opts *o, const struct ec_isa_table *t,
 
 /* ---- modes ---------------------------------------------------------------- */
 
+/* --hist, or a column made of the histograms. */
+static bool wants_hist(const struct ec_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nr_cols; i++)
+		if (ec_column_needs_hist(o->cols[i]))
+			return true;
+	return o->hist;
+}
+
+static bool gather(const struct ec_opts *o, struct ec_src *src,
+		   const struct ec_host *h, const struct ec_want *w,
+		   struct ec_snapshot *snap)
+{
+	if (ec_gather(src, h, w, snap))
+		return true;
+	if (o->raw)
+		print_log(src);
+	fflush(stdout);
+	fputs("exitcount: the host's exitcount keeps no exit time histograms "
+	      "(or none this version knows)\n", stderr);
+	return false;
+}
+
 static enum ec_exit run_reasons(const struct ec_opts *o, struct ec_src *src,
-				const struct ec_host *h, const uint32_t *nrs,
-				size_t n)
+				const struct ec_host *h, const struct ec_want *w)
 {
 	struct ec_snapshot snap;
 
-	ec_gather(src, h, nrs, n, o->all, &snap);
-	if (!nrs && !o->all)
+	if (!gather(o, src, h, w, &snap))
+		return EC_EXIT_FAILURE;
+	if (!w->nrs && !w->all)
 		ec_drop_idle(&snap, false);
 	ec_sort(&snap, o->sort);
-	show(o, src, &snap, EC_MODE_REASONS, true);
+	/* --hist REASON... without --output: charts instead of the table */
+	if (o->hist && w->nrs && o->format == EC_FMT_TABLE && !o->raw &&
+	    !o->nr_cols)
+		ec_print_hist(stdout, &snap);
+	else
+		show(o, src, &snap, EC_MODE_REASONS, true);
 	ec_snapshot_free(&snap);
 	return EC_EXIT_OK;
 }
@@ -194,20 +224,20 @@ static void watch_show(const struct ec_opts *o, struct ec_src *src,
 }
 
 static enum ec_exit run_watch(const struct ec_opts *o, struct ec_src *src,
-			      const struct ec_host *h, const uint32_t *nrs,
-			      size_t n)
+			      const struct ec_host *h, const struct ec_want *w)
 {
 	struct ec_snapshot prev, cur;
 	double t0 = ec_now();
 	unsigned long i;
 
 	ec_catch_signals();
-	ec_gather(src, h, nrs, n, o->all, &prev);
+	if (!gather(o, src, h, w, &prev))
+		return EC_EXIT_FAILURE;
 	for (i = 0; (!o->iterations || i < o->iterations) && ec_nap(o->interval);
 	     i++) {
 		double t1 = ec_now();
 
-		ec_gather(src, h, nrs, n, o->all, &cur);
+		ec_gather(src, h, w, &cur);
 		/* a replay has no real time: rates over the nominal interval */
 		ec_rates(&cur, &prev, ec_src_is_replay(src) ? o->interval :
 				      t1 - t0);
@@ -241,11 +271,13 @@ static enum ec_exit dispatch(const struct ec_opts *o, struct ec_src *src,
 			     const struct ec_host *h, const uint32_t *nrs,
 			     size_t n)
 {
+	struct ec_want w = { nrs, n, o->all, wants_hist(o) };
+
 	if (o->mode == EC_MODE_TOTAL)
 		return run_total(o, src, h);
 	if (o->mode == EC_MODE_WATCH)
-		return run_watch(o, src, h, nrs, n);
-	return run_reasons(o, src, h, nrs, n);
+		return run_watch(o, src, h, &w);
+	return run_reasons(o, src, h, &w);
 }
 
 enum ec_exit ec_run(const struct ec_opts *o, struct ec_src *src)

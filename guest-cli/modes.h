@@ -19,6 +19,7 @@ struct ec_opts {
 	enum ec_mode mode;
 	enum ec_format format;
 	bool all;
+	bool hist;			/* --hist */
 	bool raw;
 	bool sort_given;
 	enum ec_sort_key sort;

@@ -4,6 +4,7 @@
  * aligned table, JSON or CSV.
  */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,12 @@ static void json_object(FILE *out, const struct ec_view *v,
 			ec_columns[v->cols[i]].key);
 		json_value(out, &c);
 	}
+	if (v->snap->hist && row != &v->snap->total) {
+		fputs(", \"buckets\": [", out);
+		for (i = 0; i < v->snap->host.hist_buckets; i++)
+			fprintf(out, "%s%" PRIu64, i ? ", " : "", row->hist[i]);
+		fputc(']', out);
+	}
 	fputc('}', out);
 }
 
@@ -151,6 +158,10 @@ static void json_head(FILE *out, const struct ec_view *v,
 	fprintf(out, ",%s\"tsc_khz\": %" PRIu32, st->field, h->tsc_khz);
 	if (v->mode == EC_MODE_WATCH)
 		fprintf(out, ",%s\"interval\": %g", st->field, v->interval);
+	if (v->snap->hist)
+		fprintf(out, ",%s\"hist_buckets\": %" PRIu32 ",%s"
+			"\"hist_first_cycles\": %" PRIu64, st->field,
+			h->hist_buckets, st->field, ec_hist_edge(h, 1));
 }
 
 static void json_rows(FILE *out, const struct ec_view *v,
@@ -228,6 +239,21 @@ static void csv_field(FILE *out, size_t i, const char *s)
 	fputc('"', out);
 }
 
+/* CSV: with histograms, the raw buckets after the columns. */
+static void csv_buckets(FILE *out, const struct ec_view *v,
+			const struct ec_row *row)
+{
+	unsigned int b;
+
+	for (b = 0; v->snap->hist && b < v->snap->host.hist_buckets; b++) {
+		fputc(',', out);
+		if (row)
+			fprintf(out, "%" PRIu64, row->hist[b]);
+		else
+			fprintf(out, "bucket_%u", b);
+	}
+}
+
 static void print_csv(FILE *out, const struct ec_view *v)
 {
 	size_t n, r, i, first = v->vm ? 2 : 0;	/* --host: name, pid */
@@ -239,8 +265,10 @@ static void print_csv(FILE *out, const struct ec_view *v)
 		fputs("vm,pid,", out);
 	for (i = 0; v->header && i < v->nr_cols; i++)
 		csv_field(out, i, ec_columns[v->cols[i]].key);
-	if (v->header)
+	if (v->header) {
+		csv_buckets(out, v, NULL);
 		fputc('\n', out);
+	}
 	for (r = 0; r < n; r++) {
 		if (v->vm) {
 			snprintf(pid, sizeof(pid), "%ld", v->vm->pid);
@@ -252,6 +280,7 @@ static void print_csv(FILE *out, const struct ec_view *v)
 			csv_field(out, first + i,
 				  c.kind == EC_VAL_NULL ? "" : c.text);
 		}
+		csv_buckets(out, v, &rows[r]);
 		fputc('\n', out);
 	}
 }
@@ -386,6 +415,107 @@ void ec_print(FILE *out, const struct ec_view *v)
 		print_csv(out, v);
 	else
 		print_table(out, v);
+}
+
+/* ---- --hist: bar charts ------------------------------------------------ */
+
+#define BAR_WIDTH 40
+
+/* Bucket edge @b in time (or cycles, without a TSC frequency). */
+static void edge_cell(const struct ec_host *h, unsigned int b,
+		      struct ec_cell *c)
+{
+	uint64_t cycles = ec_hist_edge(h, b);
+
+	if (h->tsc_khz)
+		ec_time_cell((double)cycles * 1e6 / h->tsc_khz, false, c);
+	else
+		snprintf(c->text, sizeof(c->text), "%" PRIu64, cycles);
+}
+
+/*
+ * Bars in proportion to the counts; when the largest count is more than
+ * BAR_WIDTH times the smallest, to their logarithms, so that a bucket of
+ * a few exits beside one of millions still shows.
+ */
+static size_t bar_len(uint64_t n, uint64_t max, bool log_scale)
+{
+	if (!n)
+		return 0;
+	if (log_scale)
+		return (size_t)ceil(BAR_WIDTH * log2(1.0 + (double)n) /
+				    log2(1.0 + (double)max));
+	return (size_t)ceil((double)BAR_WIDTH * (double)n / (double)max);
+}
+
+static void hist_title(FILE *out, const struct ec_snapshot *snap,
+		       const struct ec_row *row, bool log_scale)
+{
+	static const enum ec_col_id est[] = {
+		EC_COL_P50, EC_COL_P90, EC_COL_P99, EC_COL_MAX,
+	};
+	struct ec_cell c;
+	size_t i;
+
+	ec_columns[EC_COL_NR].print(row, &snap->host, false, &c);
+	fprintf(out, "%s %s: %" PRIu64 " exits, %" PRIu64 " timed", c.text,
+		row->name ? row->name : "?", row->count,
+		ec_hist_exits(&snap->host, row->dist));
+	for (i = 0; i < sizeof(est) / sizeof(est[0]); i++) {
+		ec_columns[est[i]].print(row, &snap->host, false, &c);
+		fprintf(out, "%s%s %s", i ? ", " : "; estimated from log2 "
+			"buckets: ", ec_columns[est[i]].header + 1, c.text);
+	}
+	fprintf(out, "%s\n", log_scale ? " (bars: log scale)" : "");
+}
+
+static void hist_chart(FILE *out, const struct ec_snapshot *snap,
+		       const struct ec_row *row)
+{
+	const struct ec_host *h = &snap->host;
+	unsigned int b, first = h->hist_buckets, last = 0;
+	uint64_t min = UINT64_MAX, max = 0;
+	struct ec_cell lo, hi;
+	bool log_scale;
+	size_t i;
+
+	for (b = 0; b < h->hist_buckets; b++) {
+		if (!row->dist[b])
+			continue;
+		first = first < b ? first : b;
+		last = b;
+		min = min < row->dist[b] ? min : row->dist[b];
+		max = max > row->dist[b] ? max : row->dist[b];
+	}
+	log_scale = max / min > BAR_WIDTH;
+	hist_title(out, snap, row, log_scale && first <= last);
+	if (first > last)
+		return;
+	fprintf(out, "%10s %10s %12s\n", h->tsc_khz ? "FROM" : "FROM(cyc)",
+		h->tsc_khz ? "TO" : "TO(cyc)", "EXITS");
+	for (b = first; b <= last; b++) {
+		edge_cell(h, b, &lo);
+		if (b + 1 < h->hist_buckets)
+			edge_cell(h, b + 1, &hi);
+		else
+			snprintf(hi.text, sizeof(hi.text), "-");
+		fprintf(out, "%10s %10s %12" PRIu64 "%s", lo.text, hi.text,
+			row->dist[b], row->dist[b] ? " " : "");
+		for (i = bar_len(row->dist[b], max, log_scale); i; i--)
+			fputc('#', out);
+		fputc('\n', out);
+	}
+}
+
+void ec_print_hist(FILE *out, const struct ec_snapshot *snap)
+{
+	size_t r;
+
+	for (r = 0; r < snap->nr_rows; r++) {
+		if (r)
+			fputc('\n', out);
+		hist_chart(out, snap, &snap->rows[r]);
+	}
 }
 
 void ec_print_raw(FILE *out, const struct ec_cpuid *c, size_t n)

@@ -44,6 +44,12 @@ void ec_print_host(FILE *out, const struct ec_view *head,
 
 void ec_print_raw(FILE *out, const struct ec_cpuid *c, size_t n);
 
+/*
+ * --hist with reasons: each row's histogram as a bar chart, one line per
+ * bucket from the first with exits to the last.
+ */
+void ec_print_hist(FILE *out, const struct ec_snapshot *snap);
+
 /* The column list of --help, from the column table. */
 void ec_print_columns_help(FILE *out);
 

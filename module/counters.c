@@ -28,7 +28,7 @@
 struct ec_base {
 	struct rcu_head rcu;
 	struct ec_stats total;
-	struct ec_stats stats[];
+	struct ec_slot slots[];		/* hist: NULL while count was 0 */
 };
 
 struct ec_vm {
@@ -51,6 +51,9 @@ static DEFINE_RAW_SPINLOCK(ec_lock);
 static DEFINE_MUTEX(ec_reset_lock);
 static struct ec_base __rcu *ec_host_base;
 static atomic_t ec_objects = ATOMIC_INIT(0);
+/* Histograms of vCPUs (their reasons' and spares), and of host CPUs. */
+static atomic_t ec_vm_hists = ATOMIC_INIT(0);
+static atomic_t ec_host_hists = ATOMIC_INIT(0);
 static atomic64_t ec_lost = ATOMIC64_INIT(0);
 static atomic_t ec_next_id = ATOMIC_INIT(0);
 
@@ -59,9 +62,9 @@ static unsigned int nr_slots(void)
 	return ec_kvm.table->nr_slots;
 }
 
-static size_t stats_size(void)
+static size_t slots_size(void)
 {
-	return nr_slots() * sizeof(struct ec_stats);
+	return nr_slots() * sizeof(struct ec_slot);
 }
 
 /*
@@ -72,22 +75,30 @@ static size_t stats_size(void)
  * lost), never a retry that allocates.
  */
 #define EC_POOL_SIZE	32
+/*
+ * A new vCPU takes a histogram for each reason it exits for and a spare,
+ * some 4 to 8 at first: the same margin as EC_POOL_SIZE vCPUs, 55 KiB.
+ */
+#define EC_HIST_POOL_SIZE	256
 
 struct ec_pool {
 	raw_spinlock_t lock;
 	unsigned int n;
+	unsigned int cap;
 	size_t size;
-	void *obj[EC_POOL_SIZE];
+	void *obj[EC_HIST_POOL_SIZE];
 	struct llist_head unused;	/* taken but not needed: to free */
 };
 
-static struct ec_pool ec_vcpu_pool = {
-	.lock = __RAW_SPIN_LOCK_UNLOCKED(ec_vcpu_pool.lock),
-};
+#define EC_POOL_INIT(name, capacity) {					\
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(name.lock),			\
+	.cap = (capacity),						\
+}
 
-static struct ec_pool ec_vm_pool = {
-	.lock = __RAW_SPIN_LOCK_UNLOCKED(ec_vm_pool.lock),
-};
+static struct ec_pool ec_vcpu_pool = EC_POOL_INIT(ec_vcpu_pool, EC_POOL_SIZE);
+static struct ec_pool ec_vm_pool = EC_POOL_INIT(ec_vm_pool, EC_POOL_SIZE);
+static struct ec_pool ec_hist_pool = EC_POOL_INIT(ec_hist_pool,
+						  EC_HIST_POOL_SIZE);
 
 static void pool_free_unused(struct ec_pool *pool)
 {
@@ -109,7 +120,7 @@ static bool pool_fill(struct ec_pool *pool)
 		if (!p)
 			return false;
 		raw_spin_lock_irqsave(&pool->lock, flags);
-		full = pool->n == EC_POOL_SIZE;
+		full = pool->n == pool->cap;
 		if (!full)
 			pool->obj[pool->n++] = p;
 		raw_spin_unlock_irqrestore(&pool->lock, flags);
@@ -124,12 +135,13 @@ static void pool_refill(struct work_struct *work)
 	pool_free_unused(&ec_vm_pool);
 	pool_fill(&ec_vcpu_pool);
 	pool_fill(&ec_vm_pool);
+	pool_fill(&ec_hist_pool);
 }
 
 static DECLARE_WORK(ec_refill, pool_refill);
 
 /* Any context: a zeroed object, or NULL when the pool is empty. */
-static void *object_alloc(struct ec_pool *pool)
+static void *pool_take(struct ec_pool *pool)
 {
 	unsigned long flags;
 	unsigned int left;
@@ -140,8 +152,15 @@ static void *object_alloc(struct ec_pool *pool)
 		p = pool->obj[--pool->n];
 	left = pool->n;
 	raw_spin_unlock_irqrestore(&pool->lock, flags);
-	if (left < EC_POOL_SIZE / 2)
+	if (left < pool->cap / 2)
 		queue_work(system_wq, &ec_refill);
+	return p;
+}
+
+static void *object_alloc(struct ec_pool *pool)
+{
+	void *p = pool_take(pool);
+
 	if (p)
 		atomic_inc(&ec_objects);
 	return p;
@@ -242,6 +261,45 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 	return NULL;
 }
 
+/* Any context: a zeroed histogram for a vCPU, or NULL. */
+static struct ec_hist *hist_alloc(void)
+{
+	struct ec_hist *h = pool_take(&ec_hist_pool);
+
+	if (h)
+		atomic_inc(&ec_vm_hists);
+	return h;
+}
+
+bool ec_hist_take(struct ec_vcpu *v, unsigned int slot)
+{
+	struct ec_hist *h;
+
+	if (!v->slots[slot].hist) {
+		h = hist_alloc();
+		if (h) {
+			/* Readers (sum_hist()) on other CPUs find it zeroed. */
+			smp_store_release(&v->slots[slot].hist, h);
+		}
+	}
+	if (!v->spare)
+		v->spare = hist_alloc();
+	if (v->slots[slot].hist && v->spare)
+		return true;
+	atomic64_inc(&ec_lost);
+	return false;
+}
+
+void ec_host_hist_install(struct ec_host_cpu *h, struct ec_vcpu *v,
+			  unsigned int slot)
+{
+	/* As in ec_hist_take(): readers find it zeroed. */
+	smp_store_release(&h->slots[slot].hist, v->spare);
+	v->spare = NULL;
+	atomic_dec(&ec_vm_hists);
+	atomic_inc(&ec_host_hists);
+}
+
 struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create)
 {
 	struct ec_vcpu *v = vcpu_find(vcpu);
@@ -256,16 +314,46 @@ struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create)
 	return v;
 }
 
+/* The histograms of @slots, and @spare. */
+static void hists_free(struct ec_slot *slots, struct ec_hist *spare)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_slots(); i++)
+		kfree(slots[i].hist);
+	kfree(spare);
+}
+
 static void vcpu_free_rcu(struct rcu_head *head)
 {
-	object_free(container_of(head, struct ec_vcpu, rcu));
+	struct ec_vcpu *v = container_of(head, struct ec_vcpu, rcu);
+	unsigned int i, n = !!v->spare;
+
+	for (i = 0; i < nr_slots(); i++)
+		n += !!v->slots[i].hist;
+	atomic_sub(n, &ec_vm_hists);
+	hists_free(v->slots, v->spare);
+	object_free(v);
+}
+
+static void base_free(struct ec_base *base)
+{
+	if (!base)
+		return;
+	hists_free(base->slots, NULL);
+	kfree(base);
+}
+
+static void base_free_rcu(struct rcu_head *head)
+{
+	base_free(container_of(head, struct ec_base, rcu));
 }
 
 static void vm_free_rcu(struct rcu_head *head)
 {
 	struct ec_vm *vm = container_of(head, struct ec_vm, rcu);
 
-	kfree(rcu_dereference_protected(vm->base, true));
+	base_free(rcu_dereference_protected(vm->base, true));
 	object_free(vm);
 }
 
@@ -331,9 +419,9 @@ static void stats_sub(struct ec_stats *s, const struct ec_stats *base)
 
 /* @slot of a counter array with its total beside it. */
 static const struct ec_stats *pick(const struct ec_stats *total,
-				   const struct ec_stats *stats, int slot)
+				   const struct ec_slot *slots, int slot)
 {
-	return slot == EC_SLOT_TOTAL ? total : &stats[slot];
+	return slot == EC_SLOT_TOTAL ? total : &slots[slot].s;
 }
 
 /* A vCPU keeps no total: the sum of its slots (a VM's own size). */
@@ -342,11 +430,11 @@ static void vcpu_read(const struct ec_vcpu *v, int slot, struct ec_stats *out)
 	unsigned int i;
 
 	if (slot != EC_SLOT_TOTAL) {
-		stats_read(out, &v->stats[slot]);
+		stats_read(out, &v->slots[slot].s);
 		return;
 	}
 	for (i = 0; i < nr_slots(); i++)
-		stats_read(out, &v->stats[i]);
+		stats_read(out, &v->slots[i].s);
 }
 
 static void sum_slot(const struct ec_vm *vm, int slot, struct ec_stats *out)
@@ -363,7 +451,41 @@ static void sum_slot(const struct ec_vm *vm, int slot, struct ec_stats *out)
 	}
 	for_each_possible_cpu(cpu) {
 		h = per_cpu_ptr(ec_host, cpu);
-		stats_read(out, pick(&h->total, h->stats, slot));
+		stats_read(out, pick(&h->total, h->slots, slot));
+	}
+}
+
+/* Add @h, published by its exit path (or NULL: no exit yet), to @sum. */
+static void hist_read(struct ec_hist *sum, const struct ec_hist *h)
+{
+	unsigned int b;
+
+	if (!h)
+		return;
+	for (b = 0; b < EC_HIST_BUCKETS; b++)
+		sum->bucket[b] += READ_ONCE(h->bucket[b]);
+}
+
+/* The VM's vCPUs' histograms of @slot, or the host CPUs'. */
+static void sum_hist(const struct ec_vm *vm, unsigned int slot,
+		     struct ec_hist *out)
+{
+	const struct ec_host_cpu *h;
+	const struct ec_vcpu *v;
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	if (vm) {
+		list_for_each_entry_rcu(v, &vm->vcpus, vm_node) {
+			/* Pairs with ec_hist_take(): the block is zeroed. */
+			hist_read(out, smp_load_acquire(&v->slots[slot].hist));
+		}
+		return;
+	}
+	for_each_possible_cpu(cpu) {
+		h = per_cpu_ptr(ec_host, cpu);
+		/* Pairs with ec_host_hist_install(). */
+		hist_read(out, smp_load_acquire(&h->slots[slot].hist));
 	}
 }
 
@@ -393,7 +515,27 @@ void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out)
 	base = base_get(vm);
 	sum_slot(vm, slot, out);
 	if (base)
-		stats_sub(out, pick(&base->total, base->stats, slot));
+		stats_sub(out, pick(&base->total, base->slots, slot));
+	rcu_read_unlock();
+}
+
+/* Under RCU: @slot's histogram since @base (NULL: since load). */
+static void hist_since(const struct ec_vm *vm, const struct ec_base *base,
+		       unsigned int slot, struct ec_hist *out)
+{
+	const struct ec_hist *b = base ? base->slots[slot].hist : NULL;
+	unsigned int i;
+
+	sum_hist(vm, slot, out);
+	for (i = 0; b && i < EC_HIST_BUCKETS; i++)
+		out->bucket[i] -= b->bucket[i];
+}
+
+void ec_read_hist(const struct ec_vm *vm, unsigned int slot,
+		  struct ec_hist *out)
+{
+	rcu_read_lock();
+	hist_since(vm, base_get(vm), slot, out);
 	rcu_read_unlock();
 }
 
@@ -404,11 +546,12 @@ static void sum_all(const struct ec_vm *vm, struct ec_base *out)
 
 	sum_slot(vm, EC_SLOT_TOTAL, &out->total);
 	for (slot = 0; slot < nr_slots(); slot++)
-		sum_slot(vm, slot, &out->stats[slot]);
+		sum_slot(vm, slot, &out->slots[slot].s);
 }
 
-/* Since the last reset: raw sums less the base. */
-static void snapshot(const struct ec_vm *vm, struct ec_base *out)
+/* Since the last reset: raw sums less the base; no histograms. */
+static const struct ec_base *snapshot(const struct ec_vm *vm,
+				      struct ec_base *out)
 {
 	const struct ec_base *base;
 	int slot;
@@ -416,34 +559,66 @@ static void snapshot(const struct ec_vm *vm, struct ec_base *out)
 	base = base_get(vm);
 	sum_all(vm, out);
 	if (!base)
-		return;
+		return NULL;
 	stats_sub(&out->total, &base->total);
 	for (slot = 0; slot < nr_slots(); slot++)
-		stats_sub(&out->stats[slot], &base->stats[slot]);
+		stats_sub(&out->slots[slot].s, &base->slots[slot].s);
+	return base;
+}
+
+/* "reason N NAME" of slot @i, after @who. */
+static void show_reason(struct seq_file *m, const char *who, unsigned int i)
+{
+	const struct ec_isa_table *t = ec_kvm.table;
+
+	if (i == ec_other_slot(t))
+		seq_printf(m, "%s reason - other", who);
+	else
+		seq_printf(m, "%s reason %u %s", who, ec_slot_nr(t, i),
+			   t->names[i] ?: "undefined");
 }
 
 /* The total line is the sum of the reason lines, read at the same time. */
 static void show_stats(struct seq_file *m, const char *who,
 		       const struct ec_base *s)
 {
-	const struct ec_isa_table *t = ec_kvm.table;
 	struct ec_stats total = { 0 };
 	unsigned int i;
 
 	for (i = 0; i < nr_slots(); i++)
-		stats_read(&total, &s->stats[i]);
+		stats_read(&total, &s->slots[i].s);
 	seq_printf(m, "%s exits %llu cycles %llu\n", who, total.count,
 		   total.cycles);
 	for (i = 0; i < nr_slots(); i++) {
-		if (!s->stats[i].count)
+		if (!s->slots[i].s.count)
 			continue;
-		if (i == ec_other_slot(t))
-			seq_printf(m, "%s reason - other", who);
-		else
-			seq_printf(m, "%s reason %u %s", who, ec_slot_nr(t, i),
-				   t->names[i] ?: "undefined");
-		seq_printf(m, " exits %llu cycles %llu\n", s->stats[i].count,
-			   s->stats[i].cycles);
+		show_reason(m, who, i);
+		seq_printf(m, " exits %llu cycles %llu\n", s->slots[i].s.count,
+			   s->slots[i].s.cycles);
+	}
+}
+
+/*
+ * Under RCU: each reason of @vm (NULL: host) with exits, its count and
+ * its buckets, read after the count: their sum is the count less the
+ * exits then in progress.
+ */
+static void show_hists(struct seq_file *m, const char *who,
+		       const struct ec_vm *vm, struct ec_base *s)
+{
+	const struct ec_base *base = snapshot(vm, s);
+	struct ec_hist h;
+	unsigned int i, b;
+
+	for (i = 0; i < nr_slots(); i++) {
+		if (!s->slots[i].s.count)
+			continue;
+		hist_since(vm, base, i, &h);
+		show_reason(m, who, i);
+		seq_printf(m, " exits %llu buckets", s->slots[i].s.count);
+		for (b = 0; b < EC_HIST_BUCKETS; b++)
+			seq_printf(m, " %llu", h.bucket[b]);
+		seq_putc(m, '\n');
 	}
 }
 
@@ -457,47 +632,99 @@ static u64 vm_nested(const struct ec_vm *vm)
 	return n;
 }
 
+/* Under RCU: the counts of @vm (NULL: host), and its nested exits. */
+static void show_counts(struct seq_file *m, const char *who,
+			const struct ec_vm *vm, struct ec_base *s)
+{
+	snapshot(vm, s);
+	show_stats(m, who, s);
+	if (vm)
+		seq_printf(m, "%s nested exits %llu\n", who, vm_nested(vm));
+}
+
 static struct ec_base *base_alloc(gfp_t gfp)
 {
-	return kmalloc(sizeof(struct ec_base) + stats_size(), gfp);
+	return kzalloc(sizeof(struct ec_base) + slots_size(), gfp);
+}
+
+/*
+ * Every VM's lines, then the host's ("all"), each after @prefix, by @show,
+ * into buffer @s.
+ */
+static void show_each(struct seq_file *m, struct ec_base *s,
+		      const char *prefix,
+		      void (*show)(struct seq_file *m, const char *who,
+				   const struct ec_vm *vm, struct ec_base *s))
+{
+	const struct ec_vm *vm;
+	char who[48];
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(vm, &ec_vm_list, node) {
+		snprintf(who, sizeof(who), "%svm %u pid %d", prefix, vm->id,
+			 vm->pid);
+		show(m, who, vm, s);
+	}
+	snprintf(who, sizeof(who), "%sall", prefix);
+	show(m, who, NULL, s);
+	rcu_read_unlock();
 }
 
 void ec_show(struct seq_file *m)
 {
 	struct ec_base *s = base_alloc(GFP_KERNEL);
-	const struct ec_vm *vm;
-	char who[48];
 
 	if (!s)
 		return;
 	seq_printf(m, "objects %d\nlost %lld\n", atomic_read(&ec_objects),
 		   (long long)atomic64_read(&ec_lost));
-	rcu_read_lock();
-	list_for_each_entry_rcu(vm, &ec_vm_list, node) {
-		snapshot(vm, s);
-		snprintf(who, sizeof(who), "vm %u pid %d", vm->id, vm->pid);
-		show_stats(m, who, s);
-		seq_printf(m, "%s nested exits %llu\n", who, vm_nested(vm));
-	}
-	snapshot(NULL, s);
-	rcu_read_unlock();
-	show_stats(m, "all", s);
+	show_each(m, s, "", show_counts);
 	kfree(s);
 }
 
-/* Under ec_reset_lock and RCU: @vm's (NULL: the host's) base is now. */
+void ec_show_hist(struct seq_file *m)
+{
+	struct ec_base *s = base_alloc(GFP_KERNEL);
+
+	if (!s)
+		return;
+	seq_printf(m, "hist buckets %u first %u\nhist allocated vm %d host %d\n",
+		   EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT,
+		   atomic_read(&ec_vm_hists), atomic_read(&ec_host_hists));
+	show_each(m, s, "hist ", show_hists);
+	kfree(s);
+}
+
+/*
+ * Under ec_reset_lock and RCU: @vm's (NULL: the host's) base is now.
+ * Histograms only for the reasons with exits: a few small allocations.
+ */
 static int rebase(struct ec_vm *vm)
 {
 	struct ec_base *base = base_alloc(GFP_ATOMIC);
+	unsigned int i;
 
 	if (!base)
 		return -ENOMEM;
 	sum_all(vm, base);
+	for (i = 0; i < nr_slots(); i++) {
+		if (!base->slots[i].s.count)
+			continue;
+		base->slots[i].hist = kmalloc(sizeof(*base->slots[i].hist),
+					      GFP_ATOMIC);
+		if (!base->slots[i].hist)
+			goto err_free_base;
+		sum_hist(vm, i, base->slots[i].hist);
+	}
 	base = rcu_replace_pointer(*base_of(vm), base,
 				   lockdep_is_held(&ec_reset_lock));
 	if (base)
-		kfree_rcu(base, rcu);
+		call_rcu(&base->rcu, base_free_rcu);
 	return 0;
+
+err_free_base:
+	base_free(base);
+	return -ENOMEM;
 }
 
 int ec_reset(void)
@@ -517,15 +744,19 @@ int ec_reset(void)
 
 int ec_counters_init(void)
 {
-	ec_host = __alloc_percpu(sizeof(struct ec_host_cpu) + stats_size(),
+	ec_host = __alloc_percpu(sizeof(struct ec_host_cpu) + slots_size(),
 				 __alignof__(struct ec_host_cpu));
 	if (!ec_host)
 		return -ENOMEM;
-	ec_vcpu_pool.size = sizeof(struct ec_vcpu) + stats_size();
+	ec_vcpu_pool.size = sizeof(struct ec_vcpu) + slots_size();
 	ec_vm_pool.size = sizeof(struct ec_vm);
-	if (pool_fill(&ec_vcpu_pool) && pool_fill(&ec_vm_pool))
+	ec_hist_pool.size = sizeof(struct ec_hist);
+	if (pool_fill(&ec_vcpu_pool) && pool_fill(&ec_vm_pool) &&
+	    pool_fill(&ec_hist_pool))
 		return 0;
 	pool_drain(&ec_vcpu_pool);
+	pool_drain(&ec_vm_pool);
+	pool_drain(&ec_hist_pool);
 	free_percpu(ec_host);
 	return -ENOMEM;
 }
@@ -535,6 +766,7 @@ void ec_counters_exit(void)
 {
 	unsigned long flags;
 	struct ec_vm *vm;
+	int cpu;
 
 	do {
 		raw_spin_lock_irqsave(&ec_lock, flags);
@@ -546,10 +778,13 @@ void ec_counters_exit(void)
 			vm_free(vm);
 	} while (vm);
 	rcu_barrier();
-	WARN_ON(atomic_read(&ec_objects));
+	WARN_ON(atomic_read(&ec_objects) || atomic_read(&ec_vm_hists));
 	cancel_work_sync(&ec_refill);
 	pool_drain(&ec_vcpu_pool);
 	pool_drain(&ec_vm_pool);
-	kfree(rcu_dereference_protected(ec_host_base, true));
+	pool_drain(&ec_hist_pool);
+	base_free(rcu_dereference_protected(ec_host_base, true));
+	for_each_possible_cpu(cpu)
+		hists_free(per_cpu_ptr(ec_host, cpu)->slots, NULL);
 	free_percpu(ec_host);
 }

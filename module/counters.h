@@ -26,20 +26,34 @@ void ec_counters_exit(void);
  * resumes right after the CPUID with the registers KVM gave it (query.c).
  */
 struct ec_answer {
-	u32 regs[EC_NR_REGS];		/* ours */
-	u32 kvm[EC_NR_REGS];		/* KVM's, as it writes them */
-	u32 hflags;			/* guest and SMM mode at the CPUID */
-	unsigned long rip;		/* the CPUID's */
-	unsigned long dirty;		/* regs_dirty at the CPUID */
 	bool pending;			/* for the next entry */
 	bool emulated;			/* by KVM's emulator: its probe writes */
 	bool ready;			/* for that probe */
+	u32 hflags;			/* guest and SMM mode at the CPUID */
+	u32 regs[EC_NR_REGS];		/* ours */
+	u32 kvm[EC_NR_REGS];		/* KVM's, as it writes them */
+	unsigned long rip;		/* the CPUID's */
+	unsigned long dirty;		/* regs_dirty at the CPUID */
+};
+
+/*
+ * One reason's counters. The histogram is allocated at the first exit of
+ * the reason (from a pool: nothing allocates on the exit path), so that
+ * only reasons with exits cost its 216 bytes; it is never freed before
+ * its owner. With it, a vCPU costs sizeof(struct ec_vcpu) + 24 bytes per
+ * slot (VMX 87, SVM 172 slots: about 2.2 or 4.2 KiB, kmalloc's 4 and
+ * 8 KiB classes) + 216 bytes per reason it exited for, + 216 for its
+ * spare.
+ */
+struct ec_slot {
+	struct ec_stats s;
+	struct ec_hist *hist;		/* NULL: no exit yet */
 };
 
 /* Host totals of one CPU: every VM's exits that CPU took or timed. */
 struct ec_host_cpu {
 	struct ec_stats total;
-	struct ec_stats stats[];	/* by slot */
+	struct ec_slot slots[];		/* by slot */
 };
 
 extern struct ec_host_cpu __percpu *ec_host;
@@ -50,18 +64,24 @@ extern struct ec_host_cpu __percpu *ec_host;
  * stack buffer.
  */
 struct ec_vcpu {
-	struct hlist_node hnode;	/* ec_vcpus, keyed by vcpu */
-	struct list_head vm_node;	/* ec_vm.vcpus */
+	/* What every exit and entry touches comes first: one cache line. */
 	struct kvm_vcpu *vcpu;
-	struct ec_vm *vm;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
+	/*
+	 * For the entry: the histogram of the entry CPU's host totals, if
+	 * that CPU has none for the exit's reason yet. Taken at the exit.
+	 */
+	struct ec_hist *spare;
 	unsigned int exit_slot;
 	enum ec_reason_src reason_src;
 	u64 nested;			/* exits taken in guest mode (L2) */
 	struct ec_answer answer;
+	struct hlist_node hnode;	/* ec_vcpus, keyed by vcpu */
+	struct list_head vm_node;	/* ec_vm.vcpus */
+	struct ec_vm *vm;
 	struct ec_exit_info exit_info;
 	struct rcu_head rcu;
-	struct ec_stats stats[];	/* by slot; written by the vCPU only */
+	struct ec_slot slots[];		/* by slot; written by the vCPU only */
 };
 
 /* The vCPU whose exit this CPU counted last: spares most hash lookups. */
@@ -86,6 +106,17 @@ static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
 }
 
 /*
+ * Exit path slow case: @v's histogram for @slot, or its spare, is
+ * missing; take them from the pool. False when it is empty: the exit is
+ * then counted as lost, so that every count keeps its histogram's sum.
+ */
+bool ec_hist_take(struct ec_vcpu *v, unsigned int slot);
+
+/* Entry path slow case: this CPU's first exit of @slot gets @v's spare. */
+void ec_host_hist_install(struct ec_host_cpu *h, struct ec_vcpu *v,
+			  unsigned int slot);
+
+/*
  * An exit of @slot, counted in the vCPU's and this CPU's; its @cycles
  * added at the entry that ends it. Only the field that changes is
  * written: the exit path's cost is in these few stores.
@@ -94,18 +125,29 @@ static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 {
 	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
 
-	WRITE_ONCE(v->stats[slot].count, v->stats[slot].count + 1);
-	WRITE_ONCE(h->stats[slot].count, h->stats[slot].count + 1);
+	WRITE_ONCE(v->slots[slot].s.count, v->slots[slot].s.count + 1);
+	WRITE_ONCE(h->slots[slot].s.count, h->slots[slot].s.count + 1);
 	WRITE_ONCE(h->total.count, h->total.count + 1);
 }
 
+static __always_inline void ec_hist_add(struct ec_hist *hist, unsigned int b)
+{
+	WRITE_ONCE(hist->bucket[b], hist->bucket[b] + 1);
+}
+
+/* @cycles of an exit of @slot, and its bucket; the entry CPU's totals. */
 static __always_inline void ec_add_cycles(struct ec_vcpu *v,
 					  unsigned int slot, u64 cycles)
 {
 	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	unsigned int b = ec_hist_bucket(cycles);
 
-	WRITE_ONCE(v->stats[slot].cycles, v->stats[slot].cycles + cycles);
-	WRITE_ONCE(h->stats[slot].cycles, h->stats[slot].cycles + cycles);
+	if (unlikely(!h->slots[slot].hist))
+		ec_host_hist_install(h, v, slot);
+	WRITE_ONCE(v->slots[slot].s.cycles, v->slots[slot].s.cycles + cycles);
+	ec_hist_add(v->slots[slot].hist, b);
+	WRITE_ONCE(h->slots[slot].s.cycles, h->slots[slot].s.cycles + cycles);
+	ec_hist_add(h->slots[slot].hist, b);
 	WRITE_ONCE(h->total.cycles, h->total.cycles + cycles);
 }
 
@@ -113,11 +155,16 @@ static __always_inline void ec_add_cycles(struct ec_vcpu *v,
 static __always_inline void ec_count_exit(struct ec_vcpu *v,
 					  unsigned int slot, u64 now)
 {
+	/* Set for an entry that went by unseen (exitcount was loading). */
+	v->answer.pending = false;
+	if (unlikely(!v->slots[slot].hist || !v->spare) &&
+	    !ec_hist_take(v, slot)) {
+		v->exit_tsc = 0;
+		return;
+	}
 	ec_count_one(v, slot);
 	if (unlikely(v->vcpu->arch.hflags & HF_GUEST_MASK))
 		WRITE_ONCE(v->nested, v->nested + 1);
-	/* Set for an entry that went by unseen (exitcount was loading). */
-	v->answer.pending = false;
 	v->exit_slot = slot;
 	v->exit_tsc = now;
 }
@@ -141,8 +188,16 @@ void ec_forget_vm(struct kvm *kvm);
  */
 void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out);
 
-/* Host view: every VM then the host totals; and zeroing. */
+/* The histogram of @slot of @vm (NULL: the host) since the last reset. */
+void ec_read_hist(const struct ec_vm *vm, unsigned int slot,
+		  struct ec_hist *out);
+
+/*
+ * Host view: every VM then the host totals; the same as "hist" lines, with
+ * each reason's buckets; and zeroing.
+ */
 void ec_show(struct seq_file *m);
+void ec_show_hist(struct seq_file *m);
 int ec_reset(void);
 
 #endif /* EXITCOUNT_COUNTERS_H */

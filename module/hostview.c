@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /dev/exitcount (0400 root): reading it gives a snapshot of every VM's
- * counts, then the host totals, then which reasons KVM handles;
+ * counts, then the host totals, then the same reasons' exit time
+ * histograms ("hist" lines), then which reasons KVM handles;
  * EC_IOC_RESET restarts every count from zero. A misc device rather than
  * debugfs: it exists without debugfs, under lockdown, and is an interface
  * meant to be kept (its layout is versioned: <exitcount/hostview.h>).
@@ -38,6 +39,7 @@ static int hostview_show(struct seq_file *m, void *unused)
 		   ec_kvm.table->isa_name, ec_scope_host ? "host" : "vm",
 		   tsc_khz);
 	ec_show(m);
+	ec_show_hist(m);
 	show_handled(m);
 	return 0;
 }

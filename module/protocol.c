@@ -39,6 +39,54 @@ static bool answer_bitmap(const struct ec_source *src, uint32_t subleaf,
 	return true;
 }
 
+/*
+ * The rules for undefined and unhandled reasons, shared by every leaf
+ * that takes a reason: false with @regs answered, or true with the
+ * reason's @slot to read.
+ */
+static bool reason_status(const struct ec_source *src, uint32_t reason,
+			  unsigned int *slot, uint32_t regs[EC_NR_REGS])
+{
+	const struct ec_isa_table *t = src->table;
+
+	*slot = ec_slot(t, reason);
+	if (*slot == ec_other_slot(t) || !t->names[*slot]) {
+		ec_set_regs(regs, 0, 0, 0, EC_STATUS_UNDEFINED);
+		return false;
+	}
+	if (!ec_slot_handled(src->handled, *slot)) {
+		ec_set_regs(regs, 0, 0, 0, 0);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Subleaf 0x01000000 + (reason << 8) + g: buckets 3g..3g+2 of the
+ * reason, shifted right by the smallest EDX that fits all three.
+ */
+static bool answer_hist(const struct ec_source *src, uint32_t subleaf,
+			uint32_t regs[EC_NR_REGS])
+{
+	uint32_t reason = (subleaf & EC_HIST_FIELDS) >> EC_HIST_REASON_SHIFT;
+	unsigned int first = (subleaf & EC_HIST_GROUP_MASK) * EC_HIST_PER_GROUP;
+	unsigned int slot, i, shift = 0;
+	struct ec_hist h;
+	uint64_t max = 0;
+
+	if (!reason_status(src, reason, &slot, regs))
+		return true;
+	src->read_hist(src, slot, &h);
+	for (i = 0; i < EC_HIST_PER_GROUP; i++)
+		max |= h.bucket[first + i];
+	if (ec_bit_length(max) > 32)
+		shift = ec_bit_length(max) - 32;
+	for (i = 0; i < EC_HIST_PER_GROUP; i++)
+		regs[i] = (uint32_t)(h.bucket[first + i] >> shift);
+	regs[EC_EDX] = shift;
+	return true;
+}
+
 static bool answer_info(const struct ec_source *src, uint32_t subleaf,
 			uint32_t regs[EC_NR_REGS])
 {
@@ -55,30 +103,27 @@ static bool answer_info(const struct ec_source *src, uint32_t subleaf,
 		return true;
 	case EC_INFO_TOTAL_HI:
 		src->read(src, EC_SLOT_TOTAL, &total);
-		ec_set_regs(regs, (uint32_t)(total.count >> 32), 0, 0, 0);
+		ec_set_regs(regs, (uint32_t)(total.count >> 32),
+			    EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT, 0);
 		return true;
 	}
 	if (subleaf >= EC_INFO_HANDLED && subleaf < EC_INFO_ACTIVE + 0x100u)
 		return answer_bitmap(src, subleaf, regs);
+	if ((subleaf & ~EC_HIST_FIELDS) == EC_INFO_HIST &&
+	    (subleaf & EC_HIST_GROUP_MASK) < EC_HIST_GROUPS)
+		return answer_hist(src, subleaf, regs);
 	return false;
 }
 
-/* 0x4FFFFFFE and 0x4FFFFFFD: the rules for undefined and unhandled. */
+/* 0x4FFFFFFE and 0x4FFFFFFD. */
 static void answer_reason(const struct ec_source *src, uint32_t leaf,
 			  uint32_t reason, uint32_t regs[EC_NR_REGS])
 {
-	const struct ec_isa_table *t = src->table;
-	unsigned int slot = ec_slot(t, reason);
+	unsigned int slot;
 	struct ec_stats s;
 
-	if (slot == ec_other_slot(t) || !t->names[slot]) {
-		ec_set_regs(regs, 0, 0, 0, EC_STATUS_UNDEFINED);
+	if (!reason_status(src, reason, &slot, regs))
 		return;
-	}
-	if (!ec_slot_handled(src->handled, slot)) {
-		ec_set_regs(regs, 0, 0, 0, 0);
-		return;
-	}
 	src->read(src, (int)slot, &s);
 	if (leaf == EC_LEAF_COUNT)
 		ec_set_regs(regs, (uint32_t)s.count, 0, 0, 0);

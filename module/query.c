@@ -36,6 +36,12 @@ static void read_for_guest(const struct ec_source *src, int slot,
 	ec_read(src->ctx, slot, out);
 }
 
+static void read_hist_for_guest(const struct ec_source *src,
+				unsigned int slot, struct ec_hist *out)
+{
+	ec_read_hist(src->ctx, slot, out);
+}
+
 /* Our answer to (@leaf, @subleaf) for a vCPU of @vm; false: not ours. */
 static bool answer(const struct ec_vm *vm, u32 leaf, u32 subleaf,
 		   u32 regs[EC_NR_REGS])
@@ -46,6 +52,7 @@ static bool answer(const struct ec_vm *vm, u32 leaf, u32 subleaf,
 		.scope = ec_scope_host ? EC_SCOPE_HOST : EC_SCOPE_VM,
 		.tsc_khz = tsc_khz,
 		.read = read_for_guest,
+		.read_hist = read_hist_for_guest,
 		.ctx = ec_scope_host ? NULL : vm,
 	};
 

@@ -6,7 +6,14 @@
  *
  * The first line is "exitcount-hostview 1". A reader skips the kinds of
  * lines it does not know: new kinds are additions within version 1; a
- * change to the meaning of an existing line is a new version.
+ * change to the meaning of an existing line is a new version. The kinds,
+ * by first word: isa, scope, tsc_khz, objects, lost; "vm ID pid PID"
+ * then "exits N cycles C", "reason NR NAME exits N cycles C" (NR NAME
+ * "- other" for the reasons of no name) or "nested exits N"; "all" then
+ * the same as a VM's but nested; "hist", then "buckets N first S",
+ * "allocated vm N host M", or a VM's or all's reason line with
+ * "exits N buckets B0 ... B(N-1)" in place of its count and cycles;
+ * "handled NR NAME 0|1".
  */
 #ifndef EXITCOUNT_HOSTVIEW_ABI_H
 #define EXITCOUNT_HOSTVIEW_ABI_H

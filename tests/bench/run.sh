@@ -45,7 +45,7 @@ build() {
 qemu() { # INITRD E9 APPEND ACCEL...
 	local initrd=$1 e9=$2 append=$3
 	shift 3
-	timeout 3600 qemu-system-x86_64 -cpu max -m 1024 "$@" \
+	ec_emulate timeout 3600 qemu-system-x86_64 -cpu max -m 1024 "$@" \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \
 		-kernel "$EC_VMLINUZ" -initrd "$initrd" \
@@ -88,10 +88,22 @@ ec_make_workdir
 EC_APPEND="$EC_APPEND bench_rounds=$BENCH_ROUNDS bench_exits=$BENCH_EXITS"
 build
 results=$EC_WORK/results.txt
+boots=()
 for isa in $BENCH_ISAS; do
 	[ "$isa" = svm ] && runs=$BENCH_SVM_RUNS || runs=$BENCH_VMX_RUNS
 	for run in $runs; do
-		boot "$isa" "$run" "$results"
+		boots+=("$isa $run")
 	done
+done
+# The default set took 40 to 70 minutes on 2 cores, most of it in Bochs.
+ec_log "bench: ${#boots[@]} boots (${boots[*]}); the defaults take 40-70 minutes on a 2-core machine; Ctrl-C stops the emulator too"
+n=0
+for b in "${boots[@]}"; do
+	n=$((n + 1))
+	t=$(date +%s)
+	ec_log "bench: boot $n of ${#boots[@]}: $b"
+	# shellcheck disable=SC2086 # "ISA RUN"
+	boot $b "$results"
+	ec_log "bench: boot $n of ${#boots[@]} done in $(($(date +%s) - t)) s"
 done
 python3 "$BENCH/report.py" "$results"

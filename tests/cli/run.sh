@@ -147,7 +147,7 @@ expect_rc 0 "SVM table"
 ok $? "SVM reason numbers in hex, sorted by count"
 grep -q '^0x07b IOIO  *4294967312  *4294967  *1ns  *100\.0$' "$tmp/out"
 ok $? "SVM count and cycles above 2^32 combine their high halves"
-grep -q '^0x078 HLT  *2000  *20000000  *10000\.0us ' "$tmp/out"
+grep -q '^0x078 HLT  *2000  *20000000  *10.0ms ' "$tmp/out"
 ok $? "SVM time: 40e9 cycles at 2 GHz = 20 s"
 
 ec --replay="$fx/svm.raw" --sort=reason
@@ -311,13 +311,22 @@ else
 	skip "the --raw pattern matches Debian's cpuid -r" "no cpuid tool"
 fi
 
+# round_trip FIXTURE MODE: MODE's output is the same when replaying the
+# CPUIDs that MODE --raw printed
+round_trip() {
+	# shellcheck disable=SC2086 # MODE is words
+	"$bin" --replay="$1" $2 >"$tmp/a" 2>&1
+	# --raw excludes --json; the CPUIDs are the same
+	# shellcheck disable=SC2086
+	"$bin" --replay="$1" ${2/--json/} --raw >"$tmp/r" 2>&1
+	# shellcheck disable=SC2086
+	"$bin" --replay="$tmp/r" $2 >"$tmp/b" 2>&1
+	cmp -s "$tmp/a" "$tmp/b"
+}
+
 for f in vmx svm; do
 	for mode in "" --json --all --total "--sort=time"; do
-		"$bin" --replay="$fx/$f.raw" $mode >"$tmp/a" 2>&1
-		# --raw excludes --json; the CPUIDs are the same
-		"$bin" --replay="$fx/$f.raw" ${mode/--json/} --raw >"$tmp/r" 2>&1
-		"$bin" --replay="$tmp/r" $mode >"$tmp/b" 2>&1
-		cmp -s "$tmp/a" "$tmp/b"
+		round_trip "$fx/$f.raw" "$mode"
 		ok $? "--raw then --replay round-trips ($f ${mode:-table})"
 	done
 done
@@ -444,6 +453,81 @@ rc=$?
 [ "$rc" -eq 0 ] && [ $((SECONDS - start)) -lt 5 ]
 ok $? "--watch ends at once and cleanly on SIGINT (exit $rc)"
 
+# ---- histograms ------------------------------------------------------------------
+
+ec --replay="$fx/hist.raw" --hist
+[ "$rc" -eq 0 ] && [ "$(head -1 "$tmp/out" | tr -s ' ' | sed 's/^ //')" = "NR NAME COUNT TIME(us) AVG SHARE(%) ~P50 ~P90 ~P99 ~MAX" ]
+ok $? "--hist: estimated percentile columns, marked ~"
+grep -q '^0x072 CPUID  *1001 .* 939ns  *2\.0us  *4\.1us  *524\.3us$' "$tmp/out"
+ok $? "--hist: CPUID p50 interpolated in bucket 3, p90/p99 at edges, max = upper edge of bucket 12"
+grep -q '^0x07b IOIO .* 202\.7ms  *257\.5ms  *>4\.29s  *>4\.29s$' "$tmp/out"
+ok $? "--hist: the overflow bucket shows as '>' its lower edge (2^33 cycles)"
+ec --replay="$fx/hist.raw" -o name,p50
+[ "$rc" -eq 0 ] && [ "$(col 2 | cut -d' ' -f2)" = 939ns ]
+ok $? "-o with a percentile column reads the histograms without --hist"
+ec --replay="$fx/svm.raw" --hist
+[ "$rc" -eq 1 ] && [ ! -s "$tmp/out" ] && grep -q 'no exit time histograms' "$tmp/err"
+ok $? "--hist on a host without histograms (subleaf 2 EBX 0): exit 1"
+sed 's/^   0x4ffffffc 0x02: .*/   0x4ffffffc 0x02: eax=0x00000002 ebx=0x0000001b ecx=0xfffffff0 edx=0x00000000/' \
+	"$fx/hist.raw" >"$tmp/badlayout.raw"
+ec --replay="$tmp/badlayout.raw" --hist
+[ "$rc" -eq 1 ] && grep -q 'none this version knows' "$tmp/err"
+ok $? "--hist with a layout whose edges overflow 64 bits (first shift 2^32 - 16): exit 1"
+ec --replay="$fx/hist.raw" --hist --total
+expect_rc 2 "--hist with --total"
+
+ec --replay="$fx/hist.raw" --hist cpuid
+[ "$rc" -eq 0 ] && head -1 "$tmp/out" | grep -q '^0x072 CPUID: 1001 exits, 1000 timed; estimated from log2 buckets: P50 939ns, P90 2\.0us, P99 4\.1us, MAX 524\.3us (bars: log scale)$'
+ok $? "--hist REASON: title with exits, timed exits, estimates, log scale"
+[ "$(awk 'NR > 2 { print $3 }' "$tmp/out" | paste -sd' ' -)" = "600 300 90 0 9 0 0 0 0 1" ] &&
+	[ "$(awk 'NR > 2 { print $1 "-" $2 }' "$tmp/out" | head -2 | paste -sd' ' -)" = "512ns-1.0us 1.0us-2.0us" ]
+ok $? "--hist REASON: one line per bucket from the first with exits to the last, edges in time"
+[ "$(awk 'NR == 3 { print length($4) }' "$tmp/out")" -eq 40 ] &&
+	[ "$(awk 'NR == 6 { print NF }' "$tmp/out")" -eq 3 ]
+ok $? "--hist REASON: the largest bucket's bar is 40 wide, an empty bucket has none"
+ec --replay="$fx/hist.raw" --hist ioio 0x400
+grep -q '^ *4\.29s  *-  *10 #' "$tmp/out" && grep -q '^0x400 NPF: 5 exits, 5 timed' "$tmp/out" &&
+	! grep -q 'NPF.*log scale' "$tmp/out"
+ok $? "--hist: overflow bucket up to '-'; one chart per reason; linear bars when counts are close"
+ec --replay="$fx/hist.raw" --hist 0x401
+[ "$(cat "$tmp/out")" = "0x401 AVIC_INCOMPLETE_IPI: 0 exits, 0 timed; estimated from log2 buckets: P50 -, P90 -, P99 -, MAX -" ]
+ok $? "--hist REASON without exits: the title alone"
+
+ec --replay="$fx/hist.raw" --hist --json
+json 'assert d["hist_buckets"] == 27 and d["hist_first_cycles"] == 256; r = {x["name"]: x for x in d["reasons"]}; assert all(len(x["buckets"]) == 27 and sum(x["buckets"]) <= x["count"] for x in r.values()); assert r["CPUID"]["buckets"][3:6] == [600, 300, 90] and r["CPUID"]["est_p50_ns"] == 939'
+ok $? "--hist --json: layout, raw buckets per reason (sum <= count), estimates in ns"
+json 'r = {x["name"]: x for x in d["reasons"]}; assert r["HLT"]["buckets"][9:11] == [8, 2**33 + 8]'
+ok $? "--hist --json: buckets of a subleaf shifted by EDX 2 read back (2^33 + 8)"
+ec --replay="$fx/hist.raw" --hist --csv
+[ "$(head -1 "$tmp/out" | tr ',' '\n' | grep -c '^bucket_')" -eq 27 ] &&
+	head -1 "$tmp/out" | grep -q ',est_max_ns,bucket_0,' &&
+	grep -q '^114,CPUID,1001,.*,0,0,0,600,300,90,0,9,0,0,0,0,1,0,' "$tmp/out"
+ok $? "--hist --csv: bucket_0..bucket_26 after the columns"
+
+ec --replay="$fx/hist.raw" --hist cpuid --raw
+# 2 info + 1 layout + 2 for the reason + 9 histogram subleaves + 2 totals
+[ "$(cpuids)" -eq 16 ] &&
+	[ "$(subleaves 0x4ffffffc)" = "0x00 0x01 0x02 0x1007200 0x1007201 0x1007202 0x1007203 0x1007204 0x1007205 0x1007206 0x1007207 0x1007208 0x02" ]
+ok $? "--hist REASON --raw: 16 CPUIDs: the layout, then 9 subleaves of 3 buckets"
+ec --replay="$fx/hist.raw" --hist --raw
+# 2 info + 1 layout + 3 active bitmaps + 4 reasons x (2 + 9) + 2 totals
+[ "$(cpuids)" -eq 52 ]
+ok $? "--hist --raw: the table costs 9 more CPUIDs per reason with exits, and 1"
+for mode in "--hist" "--hist cpuid ioio" "--hist --json"; do
+	round_trip "$fx/hist.raw" "$mode"
+	ok $? "--raw then --replay round-trips ($mode)"
+done
+
+ec --replay="$fx/watch-hist.raw" --watch=1 -n 1 --hist
+grep -q '^10 CPUID  *200  *300  *4\.3us  *6\.1us  *7\.8us  *8\.2us  *8\.2us$' "$tmp/out"
+ok $? "--watch --hist: percentiles of the interval's 200 new exits (bucket 5), not since load"
+ec --replay="$fx/watch-hist.raw" --watch=1 -n 1 --hist --json
+json 'r = d["reasons"][0]; assert r["buckets"][2] == 100 and r["buckets"][5] == 200 and r["est_p50_ns"] == 6144'
+ok $? "--watch --hist --json: raw buckets since load, estimates of the interval"
+ec --replay="$fx/watch-hist.raw" --hist 10 -o nr,p50
+same_text 'NR  ~P50
+10 768ns' "--hist REASON with --output: the table, not a chart"
+
 # ---- help, version, usage --------------------------------------------------------
 
 ec --help
@@ -451,7 +535,7 @@ ec --help
 	grep -q '^Exit status:' "$tmp/out" && grep -q '^Notes:' "$tmp/out"
 ok $? "--help on stdout, exit 0"
 missing=
-for c in NR NAME RATE COUNT TIME AVG SHARE DEFINED HANDLED; do
+for c in NR NAME RATE COUNT TIME AVG SHARE P50 P90 P99 MAX DEFINED HANDLED; do
 	grep -q "^ $c " "$tmp/out" || missing="$missing $c"
 done
 [ -z "$missing" ]

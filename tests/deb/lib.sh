@@ -31,15 +31,18 @@ deb_kernels() {
 	done
 }
 
-# Make the chroot once, then add the headers of KVER... it lacks. dkms and
-# what it recommends are only downloaded: `apt install` of the package
-# must bring them in through its Depends, without the network.
+# Make the chroot once, then add the headers of KVER... and openssl if it
+# lacks them. dkms and what it recommends are only downloaded: `apt
+# install` of the package must bring them in through its Depends, without
+# the network.
 deb_chroot() { # KVER...
 	local k missing=()
 	make_chroot bookworm || ec_die "no Debian 12 chroot"
 	for k in "$@"; do
 		[ -e "$DEB_CHROOT/usr/src/linux-headers-$k" ] || missing+=("linux-headers-$k")
 	done
+	# As on most hosts: DKMS needs openssl to make its key and sign.
+	[ -x "$DEB_CHROOT/usr/bin/openssl" ] || missing+=(openssl)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	ec_log "installing ${missing[*]} in the chroot (once)"
 	{

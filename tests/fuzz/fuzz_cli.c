@@ -29,9 +29,22 @@ static void print_all_formats(FILE *out, const struct ec_snapshot *snap)
 	for (f = EC_FMT_TABLE; f <= EC_FMT_CSV; f++) {
 		v.format = (enum ec_format)f;
 		v.nr_cols = ec_default_columns(EC_MODE_REASONS, true,
-					       f == EC_FMT_JSON, cols);
+					       snap->hist, f == EC_FMT_JSON,
+					       cols);
 		ec_print(out, &v);
 	}
+	if (snap->hist)
+		ec_print_hist(out, snap);
+}
+
+static void gather_print(struct ec_src *src, const struct ec_host *host,
+			 const struct ec_want *w, FILE *out)
+{
+	struct ec_snapshot snap;
+
+	if (ec_gather(src, host, w, &snap))
+		print_all_formats(out, &snap);
+	ec_snapshot_free(&snap);
 }
 
 static void replay(const uint8_t *data, size_t size, FILE *out)
@@ -40,7 +53,6 @@ static void replay(const uint8_t *data, size_t size, FILE *out)
 	char err[128];
 	char msg[160];
 	struct ec_host host;
-	struct ec_snapshot snap;
 	struct ec_src *src;
 	FILE *in = fmemopen((void *)data, size, "r");
 
@@ -51,19 +63,23 @@ static void replay(const uint8_t *data, size_t size, FILE *out)
 	if (!src)
 		return;
 	if (ec_probe(src, &host, msg, sizeof(msg)) == EC_PROBE_OK) {
-		int all;
+		int hist;
 
-		/* the table with its active reasons, then with --all */
-		for (all = 0; all <= 1; all++) {
-			ec_gather(src, &host, NULL, 0, all, &snap);
-			print_all_formats(out, &snap);
-			ec_snapshot_free(&snap);
+		/*
+		 * The table with its active reasons, then with --all, then
+		 * named reasons, defined or not on either ISA; each without
+		 * and with histograms.
+		 */
+		for (hist = 0; hist <= 1; hist++) {
+			struct ec_want w = { NULL, 0, false, hist };
+
+			gather_print(src, &host, &w, out);
+			w.all = true;
+			gather_print(src, &host, &w, out);
+			w = (struct ec_want){ named, sizeof(named) / sizeof(named[0]),
+					      false, hist };
+			gather_print(src, &host, &w, out);
 		}
-		/* named reasons, defined or not on either ISA */
-		ec_gather(src, &host, named, sizeof(named) / sizeof(named[0]),
-			  false, &snap);
-		print_all_formats(out, &snap);
-		ec_snapshot_free(&snap);
 	}
 	ec_src_free(src);
 }

@@ -61,6 +61,8 @@ static void check_accepted(const struct ec_opts *o, int argc, char **argv)
 		fail(argc, argv, "--raw with --json, --csv or --prometheus");
 	if (o->mode == EC_MODE_TOTAL && o->nr_reasons)
 		fail(argc, argv, "--total with reasons");
+	if (o->mode == EC_MODE_TOTAL && o->hist)
+		fail(argc, argv, "--total with --hist");
 	if (o->iterations && o->mode != EC_MODE_WATCH)
 		fail(argc, argv, "--iterations without --watch");
 	if (o->nr_cols && o->format == EC_FMT_JSON)

@@ -14,7 +14,9 @@
  *   6-9     host TSC kHz
  *   10-33   handled bitmap, bit n for slot n (EC_MAX_SLOTS bits)
  *   34-49   total exits, total cycles (u64 each)
- *   50-     exits, cycles (u64 each) of slot 0, slot 1, ...
+ *   50-     exits, cycles (u64 each) of slot 0, slot 1, ... (nr_slots)
+ *   then    27 histogram buckets H (u64 each): slot s's bucket b is
+ *           H[(b + s) % 27]
  * tests/fuzz/mkseeds.py writes the seeds in this layout.
  */
 #include <inttypes.h>
@@ -36,6 +38,7 @@ struct input {
 	uint64_t handled[EC_MAX_SLOTS / 64];
 	struct ec_stats total;
 	struct ec_stats slots[EC_MAX_SLOTS];
+	uint64_t hist[EC_HIST_BUCKETS];
 	struct ec_source src;
 };
 
@@ -81,6 +84,28 @@ static void source_read(const struct ec_source *src, int slot,
 	*out = in->slots[slot];
 }
 
+static uint64_t bucket(const struct input *in, unsigned int slot,
+		       unsigned int b)
+{
+	return in->hist[(b + slot) % EC_HIST_BUCKETS];
+}
+
+static void source_read_hist(const struct ec_source *src, unsigned int slot,
+			     struct ec_hist *out)
+{
+	const struct input *in = src->ctx;
+	unsigned int b;
+
+	if (slot >= ec_other_slot(in->table)) {
+		fprintf(stderr, "%s: read_hist() of slot %u, outside 0..%u\n",
+			in->table->isa_name, slot,
+			ec_other_slot(in->table) - 1);
+		abort();
+	}
+	for (b = 0; b < EC_HIST_BUCKETS; b++)
+		out->bucket[b] = bucket(in, slot, b);
+}
+
 static void parse(const uint8_t *data, size_t size, struct input *in)
 {
 	struct reader r = { data, size, 0 };
@@ -104,10 +129,13 @@ static void parse(const uint8_t *data, size_t size, struct input *in)
 		in->slots[i].count = take(&r, 8);
 		in->slots[i].cycles = take(&r, 8);
 	}
+	for (i = 0; i < EC_HIST_BUCKETS; i++)
+		in->hist[i] = take(&r, 8);
 	in->src.table = in->table;
 	in->src.handled = in->handled;
 	in->src.scope = flags & FLAG_HOST ? EC_SCOPE_HOST : EC_SCOPE_VM;
 	in->src.read = source_read;
+	in->src.read_hist = source_read_hist;
 	in->src.ctx = in;
 }
 
@@ -154,6 +182,46 @@ static void expect_bitmap(const struct input *in, uint32_t base, uint32_t k,
 	}
 }
 
+/* Undefined, or defined but not handled: true with @want so answered. */
+static bool reason_rules(const struct input *in, uint32_t nr,
+			 uint32_t want[EC_NR_REGS])
+{
+	if (!defined(in, nr)) {
+		ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+		return true;
+	}
+	if (!handled(in, nr)) {
+		ec_set_regs(want, 0, 0, 0, 0);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Histogram subleaf: the reason's rules as 0x4FFFFFFE, then buckets
+ * 3g..3g+2 shifted right by the smallest s that fits them all.
+ */
+static bool expect_hist(const struct input *in, uint32_t subleaf,
+			uint32_t want[EC_NR_REGS])
+{
+	uint32_t nr = (subleaf >> 8) & 0xffffu, g = subleaf & 0xffu, i, s = 0;
+	uint64_t v[3];
+	unsigned int slot;
+
+	if (g >= EC_HIST_GROUPS)
+		return false;
+	if (reason_rules(in, nr, want))
+		return true;
+	slot = ec_slot(in->table, nr);
+	for (i = 0; i < 3; i++)
+		v[i] = bucket(in, slot, g * 3 + i);
+	while ((v[0] | v[1] | v[2]) >> s > 0xffffffffull)
+		s++;
+	ec_set_regs(want, (uint32_t)(v[0] >> s), (uint32_t)(v[1] >> s),
+		    (uint32_t)(v[2] >> s), s);
+	return true;
+}
+
 static bool expect_info(const struct input *in, uint32_t subleaf,
 			uint32_t want[EC_NR_REGS])
 {
@@ -170,9 +238,12 @@ static bool expect_info(const struct input *in, uint32_t subleaf,
 		return true;
 	}
 	if (subleaf == EC_INFO_TOTAL_HI) {
-		ec_set_regs(want, hi32(in->total.count), 0, 0, 0);
+		ec_set_regs(want, hi32(in->total.count), EC_HIST_BUCKETS,
+			    EC_HIST_FIRST_SHIFT, 0);
 		return true;
 	}
+	if (subleaf >> 24 == EC_INFO_HIST >> 24)
+		return expect_hist(in, subleaf, want);
 	/* k runs to the block of the highest reason; past it: no answer */
 	if ((base != EC_INFO_HANDLED && base != EC_INFO_ACTIVE) ||
 	    k > in->table->max_nr / EC_BITMAP_REASONS)
@@ -194,14 +265,8 @@ static bool expect(const struct input *in, uint32_t leaf, uint32_t subleaf,
 		return true;
 	case EC_LEAF_COUNT:
 	case EC_LEAF_DETAIL:
-		if (!defined(in, subleaf)) {
-			ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+		if (reason_rules(in, subleaf, want))
 			return true;
-		}
-		if (!handled(in, subleaf)) {
-			ec_set_regs(want, 0, 0, 0, 0);
-			return true;
-		}
 		s = stats(in, subleaf);
 		if (leaf == EC_LEAF_COUNT)
 			ec_set_regs(want, lo32(s->count), 0, 0, 0);
@@ -271,6 +336,35 @@ static bool bitmap_bit(const struct input *in, uint32_t base, uint32_t nr)
 }
 
 /*
+ * The buckets of handled reason @nr as a guest reads them, each value
+ * shifted back: exact with shift 0, else within 2^shift below the
+ * source's bucket.
+ */
+static void read_back_hist(const struct input *in, uint32_t nr)
+{
+	unsigned int slot = ec_slot(in->table, nr), g, i;
+	uint32_t regs[EC_NR_REGS];
+	uint64_t src, got;
+
+	if (nr > 0xffff)
+		return;
+	for (g = 0; g < EC_HIST_GROUPS; g++) {
+		uint32_t sub = EC_INFO_HIST | nr << EC_HIST_REASON_SHIFT | g;
+		query(in, EC_LEAF_INFO, sub, regs);
+		if (regs[EC_EDX] > 32)
+			FAIL(in, EC_LEAF_INFO, sub, "shift %" PRIu32, regs[EC_EDX]);
+		for (i = 0; i < EC_HIST_PER_GROUP; i++) {
+			src = bucket(in, slot, g * EC_HIST_PER_GROUP + i);
+			got = (uint64_t)regs[i] << regs[EC_EDX];
+			if (got > src || (src - got) >> regs[EC_EDX] != 0)
+				FAIL(in, EC_LEAF_INFO, sub, "bucket %u read "
+				     "back %#" PRIx64 ", source %#" PRIx64,
+				     g * EC_HIST_PER_GROUP + i, got, src);
+		}
+	}
+}
+
+/*
  * Reason @nr as a guest reads it: 0x4FFFFFFD for the high halves,
  * 0x4FFFFFFE for the low half of the count, the bitmaps for "handled" and
  * "has exits". query() has checked each answer against expect(); this
@@ -306,6 +400,7 @@ static void read_back(const struct input *in, uint32_t nr)
 		FAIL(in, EC_LEAF_INFO, active_sub, "reason %#" PRIx32
 		     " active bit %d, %#" PRIx64 " exits", nr, is_active,
 		     s->count);
+	read_back_hist(in, nr);
 }
 
 /* The 64-bit totals from 0x4FFFFFFF and 0x4FFFFFFC/2. */

@@ -18,12 +18,15 @@ FIXTURES = os.path.join(HERE, "..", "cli", "fixtures")
 SVM, HOST = 0x01, 0x02
 MAX_SLOTS = 192
 SVM_HIGH_SLOT = 0xA7  # slot of SVM reason 0x400
+NR_SLOTS = {0: 87, SVM: 172}  # per table, "other" included
+HIST_BUCKETS = 27
 INFO, DETAIL, COUNT, TOTAL = 0xFC, 0xFD, 0xFE, 0xFF
 
 
 def protocol(flags, leaf, subleaf, tsc_khz=0, unhandled=(), total=(0, 0),
-             slots=None):
-    """Header, handled bitmap (all set but @unhandled), total, slots."""
+             slots=None, hist=None):
+    """Header, handled bitmap (all set but @unhandled), total, slots;
+    with @hist, every slot then the histogram buckets."""
     handled = (1 << MAX_SLOTS) - 1
     for slot in unhandled:
         handled &= ~(1 << slot)
@@ -31,9 +34,18 @@ def protocol(flags, leaf, subleaf, tsc_khz=0, unhandled=(), total=(0, 0),
     data += handled.to_bytes(MAX_SLOTS // 8, "little")
     data += struct.pack("<QQ", *total)
     slots = slots or {}
-    for slot in range(max(slots, default=-1) + 1):
+    last = NR_SLOTS[flags & SVM] if hist else max(slots, default=-1) + 1
+    for slot in range(last):
         data += struct.pack("<QQ", *slots.get(slot, (0, 0)))
+    for b in hist or ():
+        data += struct.pack("<Q", b)
     return data
+
+
+# Buckets from 1 to 2^64 - 1: groups with and without a shift.
+HIST = [(b + 1) << (2 * b + 8) for b in range(HIST_BUCKETS - 1)] + \
+    [0xFFFF_FFFF_FFFF_FFFF]
+HIST_SMALL = [b * 1000 for b in range(HIST_BUCKETS)]
 
 
 # Counts above 2^32 with bit 31 set in the low half: both halves matter.
@@ -88,6 +100,17 @@ PROTOCOL = {
     "svm-active-bitmap-ff": protocol(SVM, INFO, 0x2FF),
     "vmx-info-unknown-3": protocol(0, INFO, 3),
     "vmx-info-unknown-300": protocol(0, INFO, 0x300),
+    "vmx-hist-cpuid-g0": protocol(0, INFO, 0x01000A00, slots={10: BIG},
+                                  hist=HIST_SMALL),
+    "vmx-hist-cpuid-g8-shift": protocol(0, INFO, 0x01000A08, slots={10: BIG},
+                                        hist=HIST),
+    "svm-hist-npf-g4": protocol(SVM, INFO, 0x01040004,
+                                slots={SVM_HIGH_SLOT: BIG}, hist=HIST),
+    "vmx-hist-undefined-35": protocol(0, INFO, 0x01002300, hist=HIST),
+    "vmx-hist-unhandled-getsec": protocol(0, INFO, 0x01000B01,
+                                          unhandled=[11], hist=HIST),
+    "vmx-hist-group-9": protocol(0, INFO, 0x01000A09, hist=HIST),
+    "svm-hist-top-byte-2": protocol(SVM, INFO, 0x02007200, hist=HIST),
     "foreign-leaf-4fffff00": protocol(0, 0x00, 0, total=TOTAL_BIG),
     "foreign-leaf-4ffffffb": protocol(SVM, 0xFB, 1),
 }
@@ -143,6 +166,10 @@ OPTIONS = {
     "iterations-negative": ["-w", "-n", "-1"],
     "iterations-without-watch": ["-n", "5"],
     "total-json": ["--total", "--json"],
+    "hist-reasons": ["--hist", "CPUID", "0x7b"],
+    "hist-short-watch-json": ["-H", "-w", "-n2", "--json"],
+    "hist-total": ["--total", "-H"],
+    "output-percentiles": ["-o", "name,p50,p90,p99,max", "--csv"],
     "total-with-reason": ["--total", "48"],
     "total-and-watch": ["--watch", "--total"],
     "json-and-csv": ["--json", "--csv"],

@@ -38,6 +38,15 @@ static uint64_t reason_cycles(uint32_t nr)
 	return (uint64_t)(0x5a5a0000u + nr) << 32 | (0x80000003u | nr << 8);
 }
 
+/*
+ * Histogram buckets per reason: growing with the bucket, from a few bits
+ * to 45, so that some subleaves fit in 32 bits and others need a shift.
+ */
+static uint64_t reason_bucket(uint32_t nr, unsigned int b)
+{
+	return ((uint64_t)(0x1000 + nr) * (b + 1)) << b;
+}
+
 /* Totals: distinct from every per-reason value. */
 #define TOTAL_COUNT	0x0000012389abcdefull
 #define TOTAL_CYCLES	0xfedcba9876543210ull
@@ -60,6 +69,7 @@ struct isa_case {
 	const struct ec_isa_table *table;
 	uint64_t count[MAX_SLOTS];
 	uint64_t cycles[MAX_SLOTS];
+	struct ec_hist hist[MAX_SLOTS];
 	uint64_t handled[BITMAP_WORDS];
 	struct ec_source src;
 };
@@ -154,6 +164,19 @@ static void fake_read(const struct ec_source *src, int slot,
 	out->cycles = c->cycles[slot];
 }
 
+static void fake_read_hist(const struct ec_source *src, unsigned int slot,
+			   struct ec_hist *out)
+{
+	const struct isa_case *c = src->ctx;
+
+	if (slot >= ec_other_slot(c->table)) {
+		fail_msg("%s: read_hist() of slot %u, outside 0..%u",
+			 c->table->isa_name, slot, ec_other_slot(c->table) - 1);
+		return;
+	}
+	*out = c->hist[slot];
+}
+
 static void clear_bit(uint64_t *bitmap, unsigned int bit)
 {
 	bitmap[bit / 64] &= ~(1ull << (bit % 64));
@@ -166,7 +189,7 @@ static void clear_bit(uint64_t *bitmap, unsigned int bit)
  */
 static int setup_case(struct isa_case *c)
 {
-	unsigned int slot;
+	unsigned int slot, b;
 	size_t i;
 
 	c->table = ec_table_for_isa(c->isa);
@@ -178,6 +201,8 @@ static int setup_case(struct isa_case *c)
 	for (slot = 0; slot < MAX_SLOTS; slot++) {
 		c->count[slot] = POISON;
 		c->cycles[slot] = POISON;
+		for (i = 0; i < EC_HIST_BUCKETS; i++)
+			c->hist[slot].bucket[i] = POISON;
 	}
 	for (i = 0; i < BITMAP_WORDS; i++)
 		c->handled[i] = ~0ull;
@@ -194,6 +219,8 @@ static int setup_case(struct isa_case *c)
 		}
 		c->count[slot] = reason_count(nr);
 		c->cycles[slot] = reason_cycles(nr);
+		for (b = 0; b < EC_HIST_BUCKETS; b++)
+			c->hist[slot].bucket[b] = reason_bucket(nr, b);
 		if (is_unhandled(c, nr))
 			clear_bit(c->handled, slot);
 	}
@@ -203,6 +230,7 @@ static int setup_case(struct isa_case *c)
 		.scope = c->scope,
 		.tsc_khz = c->tsc_khz,
 		.read = fake_read,
+		.read_hist = fake_read_hist,
 		.ctx = c,
 	};
 	return 0;
@@ -383,9 +411,11 @@ static void test_info_host(void **state)
 
 static void test_info_total_hi(void **state)
 {
-	const uint32_t want[EC_NR_REGS] = { 0x00000123, 0, 0, 0 };
+	const uint32_t want[EC_NR_REGS] = { 0x00000123, 27, 8, 0 };
 
 	(void)state;
+	assert_int_equal(EC_HIST_BUCKETS, 27);
+	assert_int_equal(EC_HIST_FIRST_SHIFT, 8);
 	check_answer(&vmx_case.src, EC_LEAF_INFO, EC_INFO_TOTAL_HI, want);
 	check_answer(&svm_case.src, EC_LEAF_INFO, EC_INFO_TOTAL_HI, want);
 }
@@ -520,12 +550,147 @@ static void test_unhandled(void **state)
 	check_unhandled(&svm_case);
 }
 
+/* ---- histograms: 0x4FFFFFFC/0x01000000 + (reason << 8) + g ---- */
+
+static uint32_t hist_subleaf(uint32_t nr, uint32_t g)
+{
+	return EC_INFO_HIST + (nr << 8) + g;
+}
+
+/*
+ * Buckets 3g..3g+2 of @h, all shifted by the smallest s that fits the
+ * largest in 32 bits, found by trying each s in turn.
+ */
+static void expect_group(const struct ec_hist *h, uint32_t g,
+			 uint32_t want[EC_NR_REGS])
+{
+	const uint64_t *v = &h->bucket[(size_t)g * 3];
+	uint64_t max = v[0] > v[1] ? v[0] : v[1];
+	uint32_t s = 0;
+
+	max = max > v[2] ? max : v[2];
+	while (max >> s > 0xffffffffull)
+		s++;
+	ec_set_regs(want, (uint32_t)(v[0] >> s), (uint32_t)(v[1] >> s),
+		    (uint32_t)(v[2] >> s), s);
+}
+
+/* Every group of reason @nr (< 2^16); past the last, refused. */
+static void check_hist(const struct isa_case *c, uint32_t nr)
+{
+	uint32_t want[EC_NR_REGS], g;
+
+	for (g = 0; g < EC_HIST_GROUPS; g++) {
+		if (!c->defined(nr))
+			ec_set_regs(want, 0, 0, 0, EC_STATUS_UNDEFINED);
+		else if (is_unhandled(c, nr))
+			ec_set_regs(want, 0, 0, 0, 0);
+		else
+			expect_group(&c->hist[ec_slot(c->table, nr)], g, want);
+		check_answer(&c->src, EC_LEAF_INFO, hist_subleaf(nr, g), want);
+	}
+	check_refused(&c->src, EC_LEAF_INFO, hist_subleaf(nr, EC_HIST_GROUPS));
+	check_refused(&c->src, EC_LEAF_INFO, hist_subleaf(nr, 0xff));
+}
+
+/* Values written out: vouch for expect_group(). */
+static void test_hist_literal(void **state)
+{
+	const uint32_t g0[EC_NR_REGS] = { 0x100a, 0x4028, 0xc078, 0 };
+	const uint32_t g8[EC_NR_REGS] = {
+		0x321f4000, 0x68410000, 0xd8870000, 11,
+	};
+	const uint32_t svm_g4[EC_NR_REGS] = {
+		0x10400000, 0x23000000, 0x4b000000, 0,
+	};
+
+	(void)state;
+	assert_int_equal(EC_HIST_GROUPS, 9);
+	check_answer(&vmx_case.src, EC_LEAF_INFO, 0x01000a00, g0);
+	check_answer(&vmx_case.src, EC_LEAF_INFO, 0x01000a08, g8);
+	check_answer(&svm_case.src, EC_LEAF_INFO, 0x01040004, svm_g4);
+}
+
+/* The shift at its edges: 0 up to 2^32 - 1, 32 for 2^64 - 1. */
+static void test_hist_shift(void **state)
+{
+	static const struct {
+		uint64_t v[3];
+		uint32_t want[EC_NR_REGS];
+	} cases[] = {
+		{ { 0, 0, 0 }, { 0, 0, 0, 0 } },
+		{ { 0xffffffff, 1, 0 }, { 0xffffffff, 1, 0, 0 } },
+		{ { 0x100000000ull, 3, 0xffffffff },
+		  { 0x80000000, 1, 0x7fffffff, 1 } },
+		{ { 0, 0, ~0ull }, { 0, 0, 0xffffffff, 32 } },
+		{ { ~0ull, 1ull << 63, 1ull << 32 },
+		  { 0xffffffff, 0x80000000, 1, 32 } },
+	};
+	unsigned int slot = ec_slot(vmx_case.table, 10);
+	struct ec_hist saved = vmx_case.hist[slot];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memcpy(&vmx_case.hist[slot].bucket[3], cases[i].v,
+		       sizeof(cases[i].v));
+		check_answer(&vmx_case.src, EC_LEAF_INFO, hist_subleaf(10, 1),
+			     cases[i].want);
+	}
+	vmx_case.hist[slot] = saved;
+}
+
+/* Other top bytes and groups are not ours. */
+static void test_hist_refused(void **state)
+{
+	static const uint32_t subleaves[] = {
+		0x00000a00, 0x02000a00, 0x81000a00, 0xff000a00, 0x01000a09,
+		0x0100ffff, 0x01ffffff,
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(subleaves); i++) {
+		check_refused(&vmx_case.src, EC_LEAF_INFO, subleaves[i]);
+		check_refused(&svm_case.src, EC_LEAF_INFO, subleaves[i]);
+	}
+}
+
+/* Bucket edges: 2^(7+b) starts bucket b, from 256 up to the overflow. */
+static void test_hist_bucket(void **state)
+{
+	unsigned int b;
+
+	(void)state;
+	assert_int_equal(ec_hist_bucket(0), 0);
+	assert_int_equal(ec_hist_bucket(255), 0);
+	assert_int_equal(ec_hist_bucket(256), 1);
+	assert_int_equal(ec_hist_bucket(511), 1);
+	assert_int_equal(ec_hist_bucket(512), 2);
+	assert_int_equal(ec_hist_bucket(0xffffffffull), 24);
+	assert_int_equal(ec_hist_bucket(1ull << 32), 25);
+	assert_int_equal(ec_hist_bucket((1ull << 33) - 1), 25);
+	assert_int_equal(ec_hist_bucket(1ull << 33), 26);
+	assert_int_equal(ec_hist_bucket(~0ull), 26);
+	assert_int_equal(ec_hist_lower(0, EC_HIST_FIRST_SHIFT), 0);
+	for (b = 1; b < EC_HIST_BUCKETS; b++) {
+		uint64_t lo = ec_hist_lower(b, EC_HIST_FIRST_SHIFT);
+
+		assert_int_equal(lo, 1ull << (7 + b));
+		assert_int_equal(ec_hist_bucket(lo), b);
+		assert_int_equal(ec_hist_bucket(lo - 1), b - 1);
+	}
+}
+
 static void check_all_reasons(const struct isa_case *c)
 {
 	size_t i;
 
-	for (i = 0; i < NR_INPUTS; i++)
+	for (i = 0; i < NR_INPUTS; i++) {
 		check_reason(c, input(i));
+		if (input(i) <= 0xffff)
+			check_hist(c, input(i));
+	}
 }
 
 static void test_vmx_all_reasons(void **state)
@@ -553,6 +718,10 @@ int main(void)
 		cmocka_unit_test(test_foreign_leaves),
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_unhandled),
+		cmocka_unit_test(test_hist_literal),
+		cmocka_unit_test(test_hist_shift),
+		cmocka_unit_test(test_hist_refused),
+		cmocka_unit_test(test_hist_bucket),
 		cmocka_unit_test(test_vmx_all_reasons),
 		cmocka_unit_test(test_svm_all_reasons),
 	};

@@ -170,6 +170,7 @@ obj0=$(objects)
 
 run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loaded
 run "kvm_exits" $T/kvm_exits
+run "kvm_hist" $T/kvm_hist
 run "kvm_scope[vm]" $T/kvm_scope --expect=vm
 run "kvm_nested[vm]" $T/kvm_nested --expect=vm
 run "kvm_regs" $T/kvm_regs

@@ -12,12 +12,15 @@
  * 32-bit value shifted right by a random 0-31 bits, so that huge values
  * and small ones (defined reasons, the info subleaves) all come up, or,
  * one time in eight, a random one of 0x100-0x107 and 0x200-0x207 (the
- * bitmap subleaves and, past the highest reason, subleaves left to KVM). Every answer to a protocol leaf is checked against the rules
+ * bitmap subleaves and, past the highest reason, subleaves left to KVM)
+ * or a histogram subleaf 0x01000000 + (reason << 8) + g, reason
+ * 0-0x7ff, g 0-15 (9-15 left to KVM). Every answer to a protocol leaf is checked against the rules
  * (include/exitcount/protocol.h): undefined reason -> 0,0,0,0xFFFFFFFF;
  * defined but not handled (the host view's handled file) -> 0,0,0,0;
  * counts exact for CPUID and HLT and within this vCPU's kvm:kvm_exit
  * events for the rest; counts' high halves 0; cycles never going back;
- * signature, host info, bitmaps as defined; other subleaves of
+ * signature, host info, bitmaps as defined; histogram buckets with no
+ * shift and within the reason's exits (less this query's own); other subleaves of
  * 0x4FFFFFFC left to KVM. Every answer KVM gives (leaves outside the four,
  * or subleaves outside the protocol) and every 8th protocol answer go to
  * FILE.
@@ -82,13 +85,20 @@ DEFINE_GUEST_FN(guest_fuzz,
 	"\tshr $14, %edx\n"
 	"\tand $7, %edx\n"
 	"\tcmp $7, %edx\n"
-	"\tjne 4f\n"			/* 1 in 8: a bitmap window instead */
+	"\tjne 4f\n"			/* 1 in 8: a bitmap window instead, */
+	"\ttest $0x40000, %ebx\n"
+	"\tjnz 5f\n"			/* or a histogram subleaf */
 	"\tmov %ebp, %ecx\n"
 	"\tand $7, %ecx\n"
 	"\tadd $0x100, %ecx\n"	/* 0x100-0x107 */
 	"\ttest $0x20000, %ebx\n"
 	"\tjz 4f\n"
 	"\tadd $0x100, %ecx\n"	/* 0x200-0x207 */
+	"\tjmp 4f\n"
+	"5:\n"
+	"\tmov %ebp, %ecx\n"
+	"\tand $0x7ff0f, %ecx\n"	/* reason 0-0x7ff, group 0-15 */
+	"\tor $0x01000000, %ecx\n"
 	"4:\n"
 	"\tmov %ecx, 4(%esi)\n"
 	"\tcpuid\n"
@@ -107,16 +117,17 @@ static unsigned int cpuid_slot, hlt_slot;
 
 /* What the tries covered, and what went wrong, by kind. */
 enum kind { K_TOTAL, K_UNDEF, K_UNHANDLED, K_COUNT, K_DETAIL, K_INFO, K_HANDLED, K_ACTIVE,
-	    K_KVM, NR_KINDS };
+	    K_HIST, K_KVM, NR_KINDS };
 static const char *const kind_desc[NR_KINDS] = {
 	[K_TOTAL] = "0x4FFFFFFF: total within this vCPU's exits, EDX 0, cycles never back",
-	[K_UNDEF] = "0x4FFFFFFE/D, undefined reason: 0, 0, 0, 0xFFFFFFFF",
-	[K_UNHANDLED] = "0x4FFFFFFE/D, defined reason KVM does not handle: 0, 0, 0, 0",
+	[K_UNDEF] = "0x4FFFFFFE/D and histograms, undefined reason: 0, 0, 0, 0xFFFFFFFF",
+	[K_UNHANDLED] = "0x4FFFFFFE/D and histograms, defined reason KVM does not handle: 0, 0, 0, 0",
 	[K_COUNT] = "0x4FFFFFFE, handled reason: exact/bounded count, EBX ECX EDX 0",
 	[K_DETAIL] = "0x4FFFFFFD, handled reason: count hi 0, status 0, cycles never back",
 	[K_INFO] = "0x4FFFFFFC/0, 1, 2: signature, host info, total hi",
 	[K_HANDLED] = "0x4FFFFFFC/0x100+k: the handled file's bits",
 	[K_ACTIVE] = "0x4FFFFFFC/0x200+k: bits of the reasons with exits",
+	[K_HIST] = "0x4FFFFFFC/0x01000000+, handled reason: buckets within the exits, shift 0",
 	[K_KVM] = "KVM's own answers (other leaves, other 0x4FFFFFFC subleaves)",
 };
 static unsigned long tried[NR_KINDS], bad[NR_KINDS];
@@ -142,6 +153,8 @@ static bool is_protocol(uint32_t leaf, uint32_t sub)
 		return true;
 	if (leaf != EC_LEAF_INFO)
 		return false;
+	if ((sub & ~EC_HIST_FIELDS) == EC_INFO_HIST)
+		return (sub & EC_HIST_GROUP_MASK) < EC_HIST_GROUPS;
 	return sub <= EC_INFO_TOTAL_HI ||
 	       (sub >= EC_INFO_HANDLED && sub < EC_INFO_ACTIVE + 0x100 && (sub & 0xFF) <= kmax);
 }
@@ -155,24 +168,32 @@ struct bounds {
 	uint64_t *last_cycles;		/* by slot */
 };
 
+/* An undefined or unhandled reason's answer, checked: true if one. */
+static bool reason_rules(const struct cpuid_entry *e, unsigned int slot)
+{
+	if (slot == ec_other_slot(t) || !t->names[slot]) {
+		tried[K_UNDEF]++;
+		if (!regs_are(e, 0, 0, 0, EC_STATUS_UNDEFINED))
+			bad_entry(K_UNDEF, e, "want 0,0,0,0xFFFFFFFF");
+		return true;
+	}
+	if (handled[slot] != 1) {
+		tried[K_UNHANDLED]++;
+		if (!regs_are(e, 0, 0, 0, 0))
+			bad_entry(K_UNHANDLED, e, "want 0,0,0,0");
+		return true;
+	}
+	return false;
+}
+
 static void check_reason(const struct cpuid_entry *e, uint32_t j, struct bounds *b)
 {
 	bool count = e->leaf == EC_LEAF_COUNT;
 	unsigned int slot = ec_slot(t, e->subleaf);
 	uint64_t lo, hi, cyc;
 
-	if (slot == ec_other_slot(t) || !t->names[slot]) {
-		tried[K_UNDEF]++;
-		if (!regs_are(e, 0, 0, 0, EC_STATUS_UNDEFINED))
-			bad_entry(K_UNDEF, e, "want 0,0,0,0xFFFFFFFF");
+	if (reason_rules(e, slot))
 		return;
-	}
-	if (handled[slot] != 1) {
-		tried[K_UNHANDLED]++;
-		if (!regs_are(e, 0, 0, 0, 0))
-			bad_entry(K_UNHANDLED, e, "want 0,0,0,0");
-		return;
-	}
 	lo = b->lo[slot];
 	hi = b->hi[slot];
 	if (slot == cpuid_slot)
@@ -232,6 +253,28 @@ static void check_bitmap(const struct cpuid_entry *e, const struct bounds *b, ui
 	}
 }
 
+/*
+ * A histogram subleaf: the reason rules, then 3 buckets with no shift
+ * (too few exits for one) whose sum is within the reason's exits, less
+ * this query's own, whose time runs until after its answer.
+ */
+static void check_hist(const struct cpuid_entry *e, uint32_t j, const struct bounds *b)
+{
+	unsigned int slot = ec_slot(t, (e->subleaf & EC_HIST_FIELDS) >> EC_HIST_REASON_SHIFT);
+	uint64_t hi, sum = (uint64_t)e->out[EC_EAX] + e->out[EC_EBX] + e->out[EC_ECX];
+
+	if (reason_rules(e, slot))
+		return;
+	tried[K_HIST]++;
+	hi = b->hi[slot];
+	if (slot == cpuid_slot)
+		hi = b->cpuid0 + j;
+	else if (slot == hlt_slot)
+		hi = b->hlt0;
+	if (e->out[EC_EDX] || sum > hi)
+		bad_entry(K_HIST, e, "want shift 0 and buckets within the exits");
+}
+
 static void check_entry(const struct cpuid_entry *e, uint32_t j, struct bounds *b)
 {
 	switch (e->leaf) {
@@ -262,11 +305,14 @@ static void check_entry(const struct cpuid_entry *e, uint32_t j, struct bounds *
 			      EC_SIGNATURE_EDX) :
 		    e->subleaf == EC_INFO_HOST ?
 		    !regs_are(e, t->isa, EC_SCOPE_VM, tsc_khz, t->max_nr) :
-		    !regs_are(e, 0, 0, 0, 0))
+		    !regs_are(e, 0, EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT, 0))
 			bad_entry(K_INFO, e, "info subleaf");
 		return;
 	}
-	check_bitmap(e, b, j);
+	if ((e->subleaf & ~EC_HIST_FIELDS) == EC_INFO_HIST)
+		check_hist(e, j, b);
+	else
+		check_bitmap(e, b, j);
 }
 
 static void hist_now(pid_t tid, struct exit_hist *h, uint64_t *by_slot, uint64_t *total)
@@ -345,7 +391,7 @@ static int run_loaded(struct kvm_vm *vm, const char *sample, uint32_t n, uint32_
 	/* the generator covers what it should: a check of the test itself */
 	CHECK(distinct == 256 && small > n / 10 && huge > n / 100 && tried[K_UNDEF] &&
 	      tried[K_UNHANDLED] && tried[K_COUNT] && tried[K_DETAIL] && tried[K_INFO] &&
-	      tried[K_HANDLED] && tried[K_ACTIVE] && tried[K_KVM],
+	      tried[K_HANDLED] && tried[K_ACTIVE] && tried[K_HIST] && tried[K_KVM],
 	      "the random inputs reached every leaf 0x4FFFFFxx and every kind of answer");
 	for (k = 0; k < NR_KINDS; k++)
 		if (k != K_KVM)

@@ -278,7 +278,7 @@ static void check_sweep(const struct bounds *b, uint32_t tsc_khz)
 				    !tsc_khz)
 					bad_entry(K_INFO, e, "host info: ISA, scope VM, TSC kHz, max");
 			} else if (e->subleaf == EC_INFO_TOTAL_HI) {
-				if (!regs_are(e, 0, 0, 0, 0))
+				if (!regs_are(e, 0, EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT, 0))
 					bad_entry(K_INFO, e, "total hi");
 			} else if ((e->subleaf & 0xFF) <= kmax) {
 				check_bitmap(e, b);

@@ -195,8 +195,10 @@ static const struct ec_isa_table *check_info(uint32_t want_scope)
 		 t->isa_name);
 
 	q(EC_LEAF_INFO, EC_INFO_TOTAL_HI, r);
-	CHECK(r[EC_EAX] == 0 && r[EC_EBX] == 0 && r[EC_ECX] == 0 && r[EC_EDX] == 0,
-	      "0x4FFFFFFC/2: total exits hi = 0, EBX..EDX = 0");
+	CHECK(r[EC_EAX] == 0 && r[EC_EBX] == EC_HIST_BUCKETS &&
+	      r[EC_ECX] == EC_HIST_FIRST_SHIFT && r[EC_EDX] == 0,
+	      "0x4FFFFFFC/2: total exits hi = 0, %u histogram buckets from 2^%u, EDX 0",
+	      EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT);
 	return t;
 }
 

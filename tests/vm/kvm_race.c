@@ -133,10 +133,12 @@ DEFINE_GUEST_FN(guest_race_reader,
 	"33:\n"
 	"\tmov %ecx, 40(%edi)\n"
 	"\tmov %ebx, 44(%edi)\n"
-	/* 0x4FFFFFFC/2: total exits hi, then 0 0 0 */
+	/* 0x4FFFFFFC/2: total exits hi, then 27 buckets, from 2^8, 0 */
 	"\tmov $0x4ffffffc, %eax\n"
 	"\tmov $2, %ecx\n"
 	"\tcpuid\n"
+	"\tsub $27, %ebx\n"
+	"\tsub $8, %ecx\n"
 	"\tor %ebx, %eax\n"
 	"\tor %ecx, %eax\n"
 	"\tor %edx, %eax\n"
@@ -146,6 +148,9 @@ DEFINE_GUEST_FN(guest_race_reader,
 	"\tincl 0(%edi)\n"
 	"\tdec %esi\n"
 	"\tjnz 1b\n");
+
+_Static_assert(EC_HIST_BUCKETS == 27 && EC_HIST_FIRST_SHIFT == 8,
+	       "guest_reader hard-codes the histogram layout of 0x4FFFFFFC/2");
 
 #define READER_CPUIDS_PER_ROUND 4
 #define READER_BATCH 100	/* rounds per guest call */

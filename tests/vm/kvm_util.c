@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -631,7 +632,7 @@ static bool parse_reason(struct hv_set *s, const char *rest)
 
 int hostview_read(struct hostview *hv)
 {
-	char line[512], word[16];
+	char line[1024], word[16];
 	unsigned long long ex, cy;
 	long id, pid;
 	int end, i, err;
@@ -659,12 +660,12 @@ int hostview_read(struct hostview *hv)
 		} else if (sscanf(line, "scope %15s%n", word, &end) == 1 &&
 			   !line[end]) {
 			snprintf(hv->scope, sizeof(hv->scope), "%s", word);
-		} else if (!strncmp(line, "handled ", 8) ||
+		} else if (!strncmp(line, "handled ", 8) || !strncmp(line, "hist ", 5) ||
 			   ((sscanf(line, "tsc_khz %lld%n", &hv->tsc_khz, &end) == 1 ||
 			     sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 ||
 			     sscanf(line, "lost %lld%n", &hv->lost, &end) == 1) &&
 			    !line[end])) {
-			/* handled_read()'s; the host's TSC rate; the module's bookkeeping */
+			/* handled_read()'s, kvm_hist's; the host's TSC rate; bookkeeping */
 			continue;
 		} else if (sscanf(line, "vm %ld pid %ld %n", &id, &pid, &end) == 2) {
 			struct hv_vm *vm = NULL;
@@ -844,12 +845,44 @@ int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad)
 
 /* ------------------------------------------ kvm:kvm_exit histogram */
 
-#define KVM_EXIT_EVENT	"/sys/kernel/tracing/events/kvm/kvm_exit"
-#define HIST_SPEC	"hist:keys=exit_reason:vals=hitcount:sort=exit_reason:size=2048"
+/*
+ * Counts of kvm:kvm_exit events per (task, exit_reason), from one of two
+ * sources, chosen at start:
+ * - a hist trigger keyed by common_pid,exit_reason: the kernel counts;
+ * - on kernels built without CONFIG_HIST_TRIGGERS (no hist file: Debian
+ *   11's 5.10), or with EXIT_HIST_SOURCE=ring in the environment, the
+ *   events themselves, recorded in a tracing instance of our own and
+ *   drained from its per-CPU trace_pipe_raw (binary records, the fields
+ *   where the event's format file puts them) into counts kept here. A lost
+ *   event (buffer full) makes the read fail and counts as dropped.
+ * Reads list (pid, reason, count) entries either way; hist_sum() adds up
+ * those of the wanted tasks.
+ */
+#define TRACEFS		"/sys/kernel/tracing"
+#define KVM_EXIT_EVENT	TRACEFS "/events/kvm/kvm_exit"
+#define RING_DIR	TRACEFS "/instances/exitcount-tests"
+#define RING_EVENT	RING_DIR "/events/kvm/kvm_exit"
+#define HIST_SPEC	"hist:keys=common_pid,exit_reason:vals=hitcount:sort=common_pid,exit_reason:size=4096"
 
-static int write_trigger(const char *s)
+struct exit_key {
+	pid_t pid;
+	uint32_t reason;
+	uint64_t count;
+};
+
+static struct {
+	bool ring;		/* the ring buffer source, not the hist trigger */
+	pid_t pid;		/* only this task's events (0: every task's) */
+	/* ring: where kvm_exit records keep their fields, and the counts */
+	unsigned int type, pid_off, reason_off;
+	struct exit_key *keys;
+	int nr_keys, max_keys;
+	uint64_t hits, lost;
+} src;
+
+static int write_file(const char *path, const char *s)
 {
-	int fd = open(KVM_EXIT_EVENT "/trigger", O_WRONLY | O_APPEND);
+	int fd = open(path, O_WRONLY | O_APPEND);
 	int err = 0;
 
 	if (fd < 0)
@@ -861,45 +894,245 @@ static int write_trigger(const char *s)
 	return err;
 }
 
-int exit_hist_start(pid_t pid)
+/* The hist trigger line of src.pid, "!" first to remove it. */
+static int write_trigger(bool remove)
 {
 	char s[256];
 
+	if (src.pid)
+		snprintf(s, sizeof(s), "%s" HIST_SPEC " if common_pid == %d\n",
+			 remove ? "!" : "", (int)src.pid);
+	else
+		snprintf(s, sizeof(s), "%s" HIST_SPEC "\n", remove ? "!" : "");
+	return write_file(KVM_EXIT_EVENT "/trigger", s);
+}
+
+/* Per-CPU buffer size: an eighth of the available memory, 1-32 MB. */
+static long ring_kb(void)
+{
+	long kb = 0, cpus = sysconf(_SC_NPROCESSORS_CONF);
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	kb /= 8 * (cpus > 0 ? cpus : 1);
+	return kb < 1024 ? 1024 : kb > 32768 ? 32768 : kb;
+}
+
+/* The type id and field offsets of kvm:kvm_exit records. */
+static int ring_format(void)
+{
+	unsigned int off, size, n = 0;
+	char line[256], decl[128], *name;
+	FILE *f = fopen(KVM_EXIT_EVENT "/format", "r");
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "ID: %u", &src.type) == 1) {
+			n++;
+			continue;
+		}
+		if (sscanf(line, " field:%127[^;]; offset:%u; size:%u;", decl, &off, &size) != 3 ||
+		    size != 4)
+			continue;
+		name = strrchr(decl, ' ') ? strrchr(decl, ' ') + 1 : decl;
+		if (!strcmp(name, "common_pid")) {
+			src.pid_off = off;
+			n++;
+		} else if (!strcmp(name, "exit_reason")) {
+			src.reason_off = off;
+			n++;
+		}
+	}
+	fclose(f);
+	return n == 3 ? 0 : -ENOENT;
+}
+
+static int ring_start(void)
+{
+	char s[64];
+	int err;
+
+	rmdir(RING_DIR);	/* left by a crashed run */
+	if (mkdir(RING_DIR, 0700))
+		return -errno;
+	snprintf(s, sizeof(s), "%ld\n", ring_kb());
+	tap_diag("kvm:kvm_exit counted from its events in %s (buffer_size_kb %ld)",
+		 RING_DIR, ring_kb());
+	err = ring_format();
+	if (!err)
+		err = write_file(RING_DIR "/buffer_size_kb", s);
+	snprintf(s, sizeof(s), "common_pid == %d\n", (int)src.pid);
+	if (!err && src.pid)
+		err = write_file(RING_EVENT "/filter", s);
+	if (!err)
+		err = write_file(RING_EVENT "/enable", "1\n");
+	if (err)
+		rmdir(RING_DIR);
+	return err;
+}
+
+/* @count more events of task @pid with @reason. */
+static void key_add(pid_t pid, uint32_t reason, uint64_t count)
+{
+	struct exit_key *k;
+	int i;
+
+	for (i = 0; i < src.nr_keys; i++)
+		if (src.keys[i].pid == pid && src.keys[i].reason == reason) {
+			src.keys[i].count += count;
+			return;
+		}
+	if (src.nr_keys == src.max_keys) {
+		src.max_keys = src.max_keys ? 2 * src.max_keys : 64;
+		k = realloc(src.keys, (size_t)src.max_keys * sizeof(*k));
+		TEST_ASSERT(k, "realloc");
+		src.keys = k;
+	}
+	src.keys[src.nr_keys++] = (struct exit_key){ pid, reason, count };
+}
+
+/*
+ * One page of trace_pipe_raw: a header (u64 time stamp, u64 commit: bytes
+ * of data, bit 31 set when events were lost before it), then ring buffer
+ * events, each a u32 (type_len:5, time_delta:27) and its data: type_len
+ * 1-28 words; 0: length in the next u32, data after it; 29: padding (to
+ * the page's end if time_delta is 0); 30, 31: time stamps of 8 bytes.
+ * Returns the number of records that were not kvm:kvm_exit events.
+ */
+static int ring_page(const unsigned char *p, size_t n)
+{
+	size_t off = 16, end, len;
+	uint32_t hdr, word;
+	uint64_t commit;
+	uint16_t type;
+	int32_t pid;
+	uint32_t reason;
+	int odd = 0;
+
+	if (n < 16)
+		return 1;
+	memcpy(&commit, p + 8, 8);
+	if (commit & (3u << 30))	/* RB_MISSED_EVENTS, RB_MISSED_STORED */
+		src.lost++;
+	end = 16 + (commit & ((1u << 30) - 1));
+	if (end > n)
+		return 1;
+	for (; off + 4 <= end; off += len) {
+		uint32_t type_len;
+		size_t rec;
+
+		memcpy(&hdr, p + off, 4);
+		type_len = hdr & 31;
+		if (type_len >= 30) {
+			len = 8;
+			continue;
+		}
+		if (type_len == 29 && !(hdr >> 5))
+			break;
+		len = 4 + type_len * 4;
+		if (type_len == 0 || type_len == 29) {
+			if (off + 8 > end)
+				return odd + 1;
+			memcpy(&word, p + off + 4, 4);
+			len = 4 + (size_t)word;
+		}
+		if (type_len == 29)
+			continue;
+		/* the record: after the header, and after a length word */
+		rec = off + 4 + (type_len ? 0 : 4);
+		memcpy(&type, p + rec, 2);
+		if (rec + (size_t)src.reason_off + 4 > off + len || off + len > end ||
+		    type != src.type) {
+			odd++;
+			continue;
+		}
+		memcpy(&pid, p + rec + src.pid_off, 4);
+		memcpy(&reason, p + rec + src.reason_off, 4);
+		key_add(pid, reason, 1);
+		src.hits++;
+	}
+	return odd;
+}
+
+/* Move what the buffers hold into src.keys; returns 0 or -errno. */
+static int ring_drain(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *buf = malloc((size_t)page);
+	unsigned long long a, lost = 0;
+	char path[128], line[128];
+	int cpu, odd = 0, err = 0;
+
+	TEST_ASSERT(buf, "malloc");
+	for (cpu = 0; !err; cpu++) {
+		ssize_t n;
+		FILE *f;
+		int fd;
+
+		snprintf(path, sizeof(path), RING_DIR "/per_cpu/cpu%d/trace_pipe_raw", cpu);
+		fd = open(path, O_RDONLY | O_NONBLOCK);
+		if (fd < 0) {
+			err = errno == ENOENT && cpu ? 0 : -errno;
+			break;
+		}
+		while ((n = read(fd, buf, (size_t)page)) > 0)
+			odd += ring_page(buf, (size_t)n);
+		if (n < 0 && errno != EAGAIN)
+			err = -errno;
+		close(fd);
+		/* events lost to a full buffer */
+		snprintf(path, sizeof(path), RING_DIR "/per_cpu/cpu%d/stats", cpu);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "overrun: %llu", &a) == 1 ||
+			    sscanf(line, "commit overrun: %llu", &a) == 1 ||
+			    sscanf(line, "dropped events: %llu", &a) == 1)
+				lost += a;
+		if (f)
+			fclose(f);
+	}
+	free(buf);
+	if (lost > src.lost)
+		src.lost = lost;
+	if (!err && (src.lost || odd)) {
+		tap_diag("kvm:kvm_exit events in %s: %llu lost, %d records not understood",
+			 RING_DIR, (unsigned long long)src.lost, odd);
+		err = -ENOBUFS;
+	}
+	return err;
+}
+
+static int exit_events_start(pid_t pid)
+{
+	const char *s = getenv("EXIT_HIST_SOURCE");
+
+	free(src.keys);
+	memset(&src, 0, sizeof(src));
+	src.pid = pid;
+	src.ring = (s && !strcmp(s, "ring")) || access(KVM_EXIT_EVENT "/hist", F_OK);
+	if (src.ring)
+		return ring_start();
 	/* A trigger left by a crashed run would make ours EEXIST. */
-	snprintf(s, sizeof(s), "!" HIST_SPEC " if common_pid == %d\n", (int)pid);
-	write_trigger(s);
-	snprintf(s, sizeof(s), HIST_SPEC " if common_pid == %d\n", (int)pid);
-	return write_trigger(s);
+	write_trigger(true);
+	return write_trigger(false);
 }
 
-int exit_hist_stop(pid_t pid)
+static int exit_events_stop(void)
 {
-	char s[256];
+	int err;
 
-	snprintf(s, sizeof(s), "!" HIST_SPEC " if common_pid == %d\n", (int)pid);
-	return write_trigger(s);
-}
-
-/* The totals a hist file ends with. */
-static void hist_footer(const char *line, struct exit_hist *h)
-{
-	unsigned long long a;
-
-	if (sscanf(line, " Hits: %llu", &a) == 1)
-		h->hits = a;
-	else if (sscanf(line, " Entries: %llu", &a) == 1)
-		h->entries = (int)a;
-	else if (sscanf(line, " Dropped: %llu", &a) == 1)
-		h->dropped = a;
-}
-
-/* kvm:kvm_exit's hist file, with @h emptied to take what it says. */
-static FILE *hist_open(const struct ec_isa_table *t, struct exit_hist *h)
-{
-	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
-	h->total = h->hits = h->dropped = 0;
-	h->entries = h->nr_raw = 0;
-	return fopen(KVM_EXIT_EVENT "/hist", "r");
+	if (!src.ring)
+		return write_trigger(true);
+	err = write_file(RING_EVENT "/enable", "0\n");
+	if (rmdir(RING_DIR) && !err)
+		err = -errno;
+	return err;
 }
 
 /* @count more exits of @reason (the raw list keeps HV_MAX_REASONS). */
@@ -920,60 +1153,85 @@ static void hist_add(const struct ec_isa_table *t, struct exit_hist *h,
 		h->raw_count[j] += count;
 }
 
-int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
+/* Replace src.keys and @h's totals with what the hist file says. */
+static int hist_file_read(struct exit_hist *h)
 {
-	unsigned long long a, b;
+	unsigned long long p, a, b;
 	char line[512];
-	FILE *f;
+	FILE *f = fopen(KVM_EXIT_EVENT "/hist", "r");
 
-	f = hist_open(t, h);
 	if (!f)
 		return -errno;
+	src.nr_keys = 0;
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " { exit_reason: %llu } hitcount: %llu", &a, &b) == 2)
-			hist_add(t, h, (uint32_t)a, b);
-		else
-			hist_footer(line, h);
+		if (sscanf(line, " { common_pid: %llu, exit_reason: %llu } hitcount: %llu",
+			   &p, &a, &b) == 3)
+			key_add((pid_t)p, (uint32_t)a, b);
+		else if (sscanf(line, " Hits: %llu", &a) == 1)
+			h->hits = a;
+		else if (sscanf(line, " Entries: %llu", &a) == 1)
+			h->entries = (int)a;
+		else if (sscanf(line, " Dropped: %llu", &a) == 1)
+			h->dropped = a;
 	}
 	fclose(f);
 	return 0;
 }
 
-#define HIST_TASKS_SPEC	"hist:keys=common_pid,exit_reason:vals=hitcount:sort=common_pid,exit_reason:size=4096"
+/* @h = the counts of the @n tasks in @tids; returns 0 or -errno. */
+static int hist_sum(const struct ec_isa_table *t, const pid_t *tids, int n,
+		    struct exit_hist *h)
+{
+	int i, e, err;
+
+	memset(h->by_slot, 0, t->nr_slots * sizeof(*h->by_slot));
+	h->total = h->hits = h->dropped = 0;
+	h->entries = h->nr_raw = 0;
+	if (src.ring) {
+		err = ring_drain();
+		h->hits = src.hits;
+		h->dropped = src.lost;
+		h->entries = src.nr_keys;
+	} else {
+		err = hist_file_read(h);
+	}
+	for (e = 0; e < src.nr_keys; e++) {
+		for (i = 0; i < n && src.keys[e].pid != tids[i]; i++)
+			;
+		if (i < n)
+			hist_add(t, h, src.keys[e].reason, src.keys[e].count);
+	}
+	return err;
+}
+
+int exit_hist_start(pid_t pid)
+{
+	return exit_events_start(pid);
+}
+
+int exit_hist_stop(pid_t pid)
+{
+	(void)pid;
+	return exit_events_stop();
+}
+
+int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h)
+{
+	return hist_sum(t, &src.pid, 1, h);
+}
 
 int exit_hist_tasks_start(void)
 {
-	write_trigger("!" HIST_TASKS_SPEC "\n");
-	return write_trigger(HIST_TASKS_SPEC "\n");
+	return exit_events_start(0);
 }
 
 int exit_hist_tasks_stop(void)
 {
-	return write_trigger("!" HIST_TASKS_SPEC "\n");
+	return exit_events_stop();
 }
 
 int exit_hist_tasks_read(const struct ec_isa_table *t, const pid_t *tids,
 			 int n, struct exit_hist *h)
 {
-	unsigned long long p, a, b;
-	char line[512];
-	FILE *f;
-	int i;
-
-	f = hist_open(t, h);
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, " { common_pid: %llu, exit_reason: %llu } hitcount: %llu",
-			   &p, &a, &b) == 3) {
-			for (i = 0; i < n && (pid_t)p != tids[i]; i++)
-				;
-			if (i < n)
-				hist_add(t, h, (uint32_t)a, b);
-		} else {
-			hist_footer(line, h);
-		}
-	}
-	fclose(f);
-	return 0;
+	return hist_sum(t, tids, n, h);
 }

@@ -4,7 +4,7 @@
  * (tools/testing/selftests/kvm): a VM with one or more vCPUs in 32-bit
  * flat protected mode (no paging), guest functions written as inline
  * assembly beside the host code, TAP output, and readers for the module's
- * debugfs host view and the kvm:kvm_exit trace event.
+ * host view (/dev/exitcount) and the kvm:kvm_exit trace event.
  *
  * No in-kernel irqchip (unless asked for): a guest HLT exits to user space
  * (KVM_EXIT_HLT), and so does every OUT (KVM_EXIT_IO). The host counts both, and the callers
@@ -328,9 +328,14 @@ int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad);
 /* ------------------------------------------ kvm:kvm_exit histogram */
 
 /*
- * A hist trigger on kvm:kvm_exit keyed by exit_reason, counting only
- * events of task @pid (the vCPU thread: our single-threaded process).
- * Returns 0 or -errno.
+ * Counts of kvm:kvm_exit events by task and exit_reason since a start: a
+ * hist trigger keyed by common_pid,exit_reason, or, where the kernel has
+ * no hist triggers (CONFIG_HIST_TRIGGERS=n, e.g. Debian 11's 5.10) or
+ * EXIT_HIST_SOURCE=ring is set, the events themselves read from a tracing
+ * instance of our own (lost events make the read fail). See kvm_util.c.
+ *
+ * exit_hist_start: only the events of task @pid (the vCPU thread: our
+ * single-threaded process). Returns 0 or -errno.
  */
 int exit_hist_start(pid_t pid);
 int exit_hist_stop(pid_t pid);
@@ -338,8 +343,8 @@ int exit_hist_stop(pid_t pid);
 struct exit_hist {
 	uint64_t *by_slot;	/* nr_slots entries, filled by exit_hist_read */
 	uint64_t total;		/* sum of the entries */
-	uint64_t hits;		/* "Hits:" */
-	uint64_t dropped;	/* "Dropped:" */
+	uint64_t hits;		/* "Hits:" (ring: events read, every task) */
+	uint64_t dropped;	/* "Dropped:" (ring: events lost) */
 	int entries;
 	int nr_raw;		/* distinct raw exit_reason values */
 	uint32_t raw_nr[HV_MAX_REASONS];
@@ -350,9 +355,8 @@ struct exit_hist {
 int exit_hist_read(const struct ec_isa_table *t, struct exit_hist *h);
 
 /*
- * A second kind of trigger, keyed by (common_pid, exit_reason) with no
- * filter: the events of every task (each vCPU thread has its own tid), so
- * several threads' or VMs' exits can be told apart. Returns 0 or -errno.
+ * The events of every task (each vCPU thread has its own tid), so several
+ * threads' or VMs' exits can be told apart. Returns 0 or -errno.
  */
 int exit_hist_tasks_start(void);
 int exit_hist_tasks_stop(void);

@@ -164,9 +164,30 @@ ec_make_workdir() {
 	EC_WORK=$(mktemp -d "${TMPDIR:-/tmp}/exitcount-vm.XXXXXX") ||
 		ec_die "mktemp failed"
 	trap 'ec_cleanup $?' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# Run an emulator (through timeout) in the background and wait for it, so
+# that a script stopped by Ctrl-C or by a caller's timeout stops it too
+# (ec_cleanup): left alone, it would run on with nothing reading it.
+EC_EMU_PID=
+ec_emulate() { # CMD...
+	local rc
+	"$@" &
+	EC_EMU_PID=$!
+	wait "$EC_EMU_PID"
+	rc=$?
+	EC_EMU_PID=
+	return $rc
 }
 
 ec_cleanup() { # STATUS
+	if [ -n "$EC_EMU_PID" ]; then
+		pkill -TERM -P "$EC_EMU_PID" 2>/dev/null
+		kill -TERM "$EC_EMU_PID" 2>/dev/null
+		ec_log "stopped the emulator"
+	fi
 	[ -n "$EC_WORK" ] && [ -d "$EC_WORK" ] || return 0
 	if [ "$1" != 0 ] && [ "${KEEP:-0}" = 1 ]; then
 		ec_log "kept work directory $EC_WORK"
@@ -213,7 +234,7 @@ ec_build_progs() { # DIR [PROG...]
 	local out=$1 p cflags=(-static -O2 -g -Wall -Wextra -Werror -std=gnu11
 		-I"$EC_ROOT/include" -I"$EC_VMDIR")
 	shift
-	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_scope kvm_concurrent \
+	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_hist kvm_scope kvm_concurrent \
 		kvm_race kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_nested kvm_regs \
 		hostview_perms kvm_hold
 	mkdir -p "$out"
@@ -335,7 +356,7 @@ EC_APPEND="console=ttyS0 quiet panic=-1"
 ec_run_qemu() { # INITRD E9OUT SERIAL TIMEOUT_S [QEMU-ARGS...]
 	local initrd=$1 e9=$2 serial=$3 limit=$4
 	shift 4
-	timeout --kill-after=10 "$limit" qemu-system-x86_64 \
+	ec_emulate timeout --kill-after=10 "$limit" qemu-system-x86_64 \
 		-accel tcg,thread=single -cpu max -smp 2 -m 1024 \
 		-nographic -no-reboot -monitor none -serial "file:$serial" \
 		-kernel "$EC_VMLINUZ" -initrd "$initrd" -append "$EC_APPEND" \
@@ -394,8 +415,8 @@ EOF
 	echo c >"$d/dbg.rc"
 	# port_e9_hack writes to Bochs's stdout, between the debugger's own
 	# lines; the TAP parser only takes whole TAP lines from it.
-	(cd "$d" && timeout --kill-after=10 "$4" bochs -q -f bochsrc -rc dbg.rc \
-		</dev/null >"$2" 2>"$d/bochs.stderr")
+	ec_emulate timeout --kill-after=10 "$4" bochs -q -f "$d/bochsrc" \
+		-rc "$d/dbg.rc" </dev/null >"$2" 2>"$d/bochs.stderr"
 	rc=$?
 	[ $rc = 124 ] || [ $rc = 137 ] && return 124
 	return 0

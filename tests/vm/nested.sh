@@ -3,8 +3,9 @@
 #
 # The real flow, end to end, on an emulated AMD host (QEMU TCG with SVM)
 # booting Debian's stock kernel:
-#   1. exitcount is built and installed by `dkms install` into a copy of
-#      the kernel's module tree, which becomes the emulated host's
+#   1. exitcount is installed from its package (exitcount-dkms, whose
+#      DKMS builds it in a Debian 12 chroot: tests/deb/ko.sh) into a copy
+#      of the kernel's module tree, which becomes the emulated host's
 #      /lib/modules (depmod run there);
 #   2. the emulated host loads it with `modprobe exitcount`;
 #   3. a Linux guest boots in it under QEMU + KVM (nested) and runs the
@@ -46,20 +47,13 @@ cpio_gz() { # DIR OUT
 	(cd "$1" && find . | cpio -o -H newc --quiet) | gzip -1 >"$2"
 }
 
-# `dkms add/build/install` into trees under EC_WORK: the system's own DKMS
-# state and /lib/modules stay untouched.
-dkms_install() { # MODTREE
-	local src=$EC_WORK/dkms-src/exitcount-$VERSION
-	local d=(--dkmstree "$EC_WORK/dkms" --sourcetree "$EC_WORK/dkms-src"
-		--installtree "$1")
-	mkdir -p "$src" "$EC_WORK/dkms" "$1/$KVER"
-	git -C "$EC_ROOT" ls-files -z Kbuild Makefile dkms.conf module include |
-		(cd "$EC_ROOT" && xargs -0 cp --parents -t "$src") &&
-	ec_quiet "$EC_WORK/dkms.log" dkms "${d[@]}" add -m exitcount -v "$VERSION" &&
-	ec_quiet "$EC_WORK/dkms.log" dkms "${d[@]}" build -m exitcount \
-		-v "$VERSION" -k "$KVER" &&
-	ec_quiet "$EC_WORK/dkms.log" dkms "${d[@]}" install --no-depmod \
-		-m exitcount -v "$VERSION" -k "$KVER"
+# exitcount.ko as a user gets it: `make deb`, then `apt install
+# ./exitcount-dkms_*.deb` in a Debian 12 chroot, whose DKMS builds it
+# (tests/deb/ko.sh); put where DKMS puts it, under MODTREE/KVER.
+package_install() { # MODTREE
+	mkdir -p "$1/$KVER/updates/dkms"
+	ec_quiet "$EC_WORK/package.log" "$EC_ROOT/tests/deb/ko.sh" \
+		"$1/$KVER/updates/dkms/exitcount.ko"
 }
 
 # The emulated host's module tree: the stock KVM modules at their own
@@ -115,12 +109,11 @@ host_initramfs() { # OUT
 build() {
 	ec_pick_kver
 	ec_ensure_deps svm
-	ec_ensure_pkgs dkms cpuid libcpuid-dev git
+	ec_ensure_pkgs cpuid libcpuid-dev
 	ec_make_workdir
-	VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$EC_ROOT/dkms.conf")
-	say "building exitcount $VERSION with dkms for $KVER and the guest CLI"
-	dkms_install "$EC_WORK/modtree" ||
-		{ cat "$EC_WORK/dkms.log" >&2; ec_die "dkms install failed"; }
+	say "installing exitcount-dkms (make deb; apt install in a Debian 12 chroot) for $KVER; building the guest CLI"
+	package_install "$EC_WORK/modtree" ||
+		{ tail -n 40 "$EC_WORK/package.log" >&2; ec_die "installing the package failed"; }
 	ec_quiet "$EC_WORK/cli.log" make -C "$EC_ROOT/guest-cli" ||
 		{ cat "$EC_WORK/cli.log" >&2; ec_die "building the CLI failed"; }
 	cp "$EC_ROOT/guest-cli/exitcount" "$EC_WORK/exitcount"
@@ -144,7 +137,7 @@ boot() {
 	# while the second guest, and a first one without the module, booted.
 	# Not understood yet; this flow creates two VMs only, few static-key
 	# flips for MTTCG's patching trouble.
-	timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
+	ec_emulate timeout --kill-after=10 "$VM_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none \
 		-serial "file:$EC_WORK/serial.txt" \

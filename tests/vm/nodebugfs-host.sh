@@ -23,6 +23,7 @@ check "host view /dev/exitcount without debugfs" test -c /dev/exitcount
 run "kvm_protocol[no debugfs]" $T/kvm_protocol --expect=vm --tag="kvm_protocol[no debugfs]"
 run "kvm_exits[no debugfs]: host view = the VM's trace events" $T/kvm_exits
 run "kvm_regs[no debugfs]" $T/kvm_regs --tag="kvm_regs[no debugfs]"
+run "kvm_hist[no debugfs]: hist lines of /dev/exitcount" $T/kvm_hist
 check "rmmod exitcount" rmmod exitcount
 bad=$(dmesg | grep -E 'WARNING|BUG|Oops|Call Trace|RIP:')
 check "dmesg: no WARNING, BUG, Oops, Call Trace" test -z "$bad"

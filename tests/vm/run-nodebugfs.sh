@@ -18,7 +18,7 @@ ec_ensure_deps svm
 ec_make_workdir
 build_ok=1
 ec_build_module || build_ok=0
-ec_build_progs "$EC_WORK/progs" kvm_protocol kvm_exits kvm_regs
+ec_build_progs "$EC_WORK/progs" kvm_protocol kvm_exits kvm_regs kvm_hist
 ec_make_initramfs svm "$EC_WORK/progs" "$EC_VMDIR/nodebugfs-host.sh" "$EC_WORK/initrd.gz"
 EC_APPEND="$EC_APPEND debugfs=off"
 E9=$EC_WORK/e9.txt
