@@ -33,6 +33,7 @@ struct host_run {
 	uint32_t *nrs;		/* reasons named, NULL for the table */
 	size_t nr_nrs;
 	bool parsed;		/* nrs taken from the operands */
+	bool hist;		/* --hist, or a column of the histograms */
 };
 
 static void add_row(const struct ec_hostview *hv, const struct ec_hv_vm *vm,
@@ -51,6 +52,10 @@ static void add_row(const struct ec_hostview *hv, const struct ec_hv_vm *vm,
 	row->handled = row->defined && (hv->handled[slot] || vm->count[slot]);
 	row->count = vm->count[slot];
 	row->cycles = vm->slot_cycles[slot];
+	if (vm->hist) {
+		memcpy(row->hist, vm->hist[slot], sizeof(row->hist));
+		memcpy(row->dist, row->hist, sizeof(row->dist));
+	}
 }
 
 /* As the guest's table: reasons named, or with --all every defined one, or those with exits. */
@@ -63,6 +68,7 @@ static void vm_snapshot(const struct host_run *r, const struct ec_hostview *hv,
 
 	memset(snap, 0, sizeof(*snap));
 	snap->host = hv->host;
+	snap->hist = r->hist;
 	for (i = 0; r->nrs && i < r->nr_nrs; i++)
 		add_row(hv, vm, ec_slot(t, r->nrs[i]), snap, &cap);
 	for (slot = 0; !r->nrs && slot < ec_other_slot(t); slot++)
@@ -110,6 +116,12 @@ static enum ec_exit host_read(struct host_run *r, struct host_snap *s)
 		fprintf(stderr, "exitcount: %s\n", err);
 		return absent ? EC_EXIT_ABSENT : EC_EXIT_FAILURE;
 	}
+	if (r->hist && !s->hv.host.hist_buckets) {
+		ec_hv_free(&s->hv);
+		fputs("exitcount: the host view has no exit time histograms "
+		      "(or none this version knows)\n", stderr);
+		return EC_EXIT_FAILURE;
+	}
 	if (o->raw)
 		fputs(text, stdout);
 	if (!r->parsed && o->nr_reasons) {
@@ -139,7 +151,7 @@ static void host_show(const struct host_run *r, struct host_snap *s,
 {
 	const struct ec_opts *o = r->o;
 	enum ec_col_id dfl[EC_NR_COLS];
-	struct ec_snapshot head = { .host = s->hv.host };
+	struct ec_snapshot head = { .host = s->hv.host, .hist = r->hist };
 	struct ec_view hv, *v = ec_xreallocarray(NULL, s->n + 1, sizeof(*v));
 	size_t i;
 
@@ -244,7 +256,7 @@ static enum ec_exit host_once(struct host_run *r)
 
 enum ec_exit ec_run_host(const struct ec_opts *o)
 {
-	struct host_run r = { o, NULL, NULL, 0, false };
+	struct host_run r = { o, NULL, NULL, 0, false, ec_wants_hist(o) };
 	char err[ERR_MAX];
 	bool absent;
 	enum ec_exit rc;

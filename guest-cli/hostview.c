@@ -192,6 +192,67 @@ static void vm_line(const struct ec_isa_table *t, struct ec_hv_vm *vm,
 	vm->slot_cycles[slot] = cy;
 }
 
+/* The VM of the count lines that @id and @pid name, or NULL. */
+static struct ec_hv_vm *vm_find(struct ec_hostview *hv, unsigned long id,
+				long pid)
+{
+	size_t i;
+
+	for (i = 0; i < hv->nr_vms; i++)
+		if (hv->vms[i].id == id && hv->vms[i].pid == pid)
+			return &hv->vms[i];
+	return NULL;
+}
+
+/*
+ * After "hist": "buckets N first S", and each VM's "vm ID pid PID reason
+ * NR NAME exits N buckets B0 ..."; the host's ("all") are not shown. A
+ * layout of more buckets than this tool knows leaves the view without.
+ */
+static void hist_line(struct ec_hostview *hv, const char *line)
+{
+	const struct ec_isa_table *t = hv->host.table;
+	unsigned int n, shift, nr, slot, b;
+	unsigned long long ex, x;
+	struct ec_hv_vm *vm;
+	unsigned long id;
+	char name[64];
+	int end = 0, pos = 0;
+	long pid;
+
+	if (sscanf(line, "buckets %u first %u%n", &n, &shift, &end) == 2 &&
+	    whole(line, end)) {
+		if (n >= 2 && n <= EC_HIST_BUCKETS && shift < 64) {
+			hv->host.hist_buckets = n;
+			hv->host.hist_first_shift = shift;
+		}
+		return;
+	}
+	if (!hv->host.hist_buckets ||
+	    sscanf(line, "vm %lu pid %ld %n", &id, &pid, &end) != 2 ||
+	    !(vm = vm_find(hv, id, pid)))
+		return;
+	line += end;
+	if (sscanf(line, "reason - other exits %llu buckets%n", &ex, &pos) == 1)
+		slot = ec_other_slot(t);
+	else if (sscanf(line, "reason %u %63s exits %llu buckets%n", &nr,
+			name, &ex, &pos) == 3)
+		slot = ec_slot(t, nr);
+	else
+		return;
+	if (!vm->hist) {
+		vm->hist = ec_xreallocarray(NULL, t->nr_slots,
+					    sizeof(*vm->hist));
+		memset(vm->hist, 0, t->nr_slots * sizeof(*vm->hist));
+	}
+	for (b = 0; b < hv->host.hist_buckets; b++) {
+		if (sscanf(line + pos, " %llu%n", &x, &end) != 1)
+			break;
+		vm->hist[slot][b] = x;
+		pos += end;
+	}
+}
+
 static void handled_line(struct ec_hostview *hv, const char *line)
 {
 	unsigned int nr, flag;
@@ -238,6 +299,10 @@ static bool take(struct ec_hostview *hv, size_t *cap, const char *line)
 		if (!hv->host.table)
 			return false;
 		handled_line(hv, line);
+	} else if (strncmp(line, "hist ", 5) == 0) {
+		if (!hv->host.table)
+			return false;
+		hist_line(hv, line + 5);
 	}
 	return true;
 }
@@ -300,6 +365,7 @@ void ec_hv_free(struct ec_hostview *hv)
 	for (i = 0; i < hv->nr_vms; i++) {
 		free(hv->vms[i].count);
 		free(hv->vms[i].slot_cycles);
+		free(hv->vms[i].hist);
 	}
 	free(hv->vms);
 	free(hv->handled);

@@ -18,10 +18,12 @@ struct ec_hv_vm {
 	uint64_t cycles;
 	uint64_t *count;	/* by slot of host.table */
 	uint64_t *slot_cycles;
+	/* by slot, the "hist" lines' buckets; NULL when it has none */
+	uint64_t (*hist)[EC_HIST_BUCKETS];
 };
 
 struct ec_hostview {
-	struct ec_host host;
+	struct ec_host host;	/* hist_buckets 0: no (usable) hist lines */
 	bool *handled;		/* by slot: KVM handles the reason */
 	struct ec_hv_vm *vms;	/* in the module's order */
 	size_t nr_vms;

@@ -96,8 +96,7 @@ bool ec_parse_operands(const struct ec_opts *o, const struct ec_isa_table *t,
 
 /* ---- modes ---------------------------------------------------------------- */
 
-/* --hist, or a column made of the histograms. */
-static bool wants_hist(const struct ec_opts *o)
+bool ec_wants_hist(const struct ec_opts *o)
 {
 	size_t i;
 
@@ -271,7 +270,7 @@ static enum ec_exit dispatch(const struct ec_opts *o, struct ec_src *src,
 			     const struct ec_host *h, const uint32_t *nrs,
 			     size_t n)
 {
-	struct ec_want w = { nrs, n, o->all, wants_hist(o) };
+	struct ec_want w = { nrs, n, o->all, ec_wants_hist(o) };
 
 	if (o->mode == EC_MODE_TOTAL)
 		return run_total(o, src, h);

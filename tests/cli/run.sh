@@ -615,6 +615,26 @@ ec --host --replay="$hv" --proc="$proc" --sort=reason cpuid 0x7b
 [ "$rc" -eq 0 ] && [ "$(awk '/^VM beta/ { on = 1; next } /^$/ { on = 0 } on && !/NR/ { print $2 "=" $3 }' "$tmp/out" | paste -sd' ' -)" = "CPUID=30 IOIO=1000" ]
 ok $? "--host REASON...: the reasons named, by name or number"
 
+# host-hist.view: host-svm.view with the module's hist lines (VM 2's first,
+# one of a VM with no count lines, the host's "all")
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --hist
+[ "$rc" -eq 0 ] && [ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%) *~P50 *~P90 *~P99 *~MAX$' "$tmp/out")" -eq 3 ] &&
+	[ "$(grep -c '^VM ' "$tmp/out")" -eq 3 ] && grep -q '^0x072 CPUID  *11 .* 1\.0us  *3\.1us  *4\.1us  *4\.1us$' "$tmp/out"
+ok $? "--host --hist: the hist lines' percentiles per VM; a VM only in hist lines left out"
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --vm=beta -o name,p50 --csv
+[ "$rc" -eq 0 ] && [ "$(cut -d, -f1-4,11-13 "$tmp/out" | paste -sd'|' -)" = "vm,pid,name,est_p50_ns,bucket_6,bucket_7,bucket_8|beta,214,IOIO,6372,900,90,10|beta,214,CPUID,896,0,0,0" ]
+ok $? "--host -o name,p50 --csv: the histogram columns without --hist, then the buckets"
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --vm=alpha --hist --json
+[ "$rc" -eq 0 ] && json '
+assert d["hist_buckets"] == 27 and d["hist_first_cycles"] == 256
+r = {x["name"]: x for x in d["vms"][0]["reasons"]}
+assert r["CPUID"]["buckets"][3:6] == [6, 3, 2] and r["CPUID"]["est_p50_ns"] == 1024
+assert r["HLT"]["buckets"][12] == 10'
+ok $? "--host --hist --json: each reason's buckets and estimates"
+ec --host --replay="$hv" --hist
+[ "$rc" -eq 1 ] && grep -q "no exit time histograms" "$tmp/err"
+ok $? "--host --hist on a host view without hist lines: exit 1, says so"
+
 ec --host --replay="$fx/host-watch.view" --proc="$proc" --watch=2 --iterations=1 --csv
 same_text "vm,pid,number,name,per_second,count,avg_ns
 alpha,213,114,CPUID,10.0,31,96774
