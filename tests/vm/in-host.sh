@@ -211,6 +211,10 @@ for vm in alpha:$pa beta:$pb; do
 	check "exitcount --host --vm=${vm%:*}: counts per reason = the module's for pid ${vm#*:} ($(echo "$want" | tr '\n' ';'))" \
 		test -n "$want" -a "$got" = "$want"
 done
+# --hist: the module's hist lines as buckets after the columns (CSV)
+$T/exitcount --host --vm=alpha --hist --csv --output=name,count,p50 >/tmp/hist.csv 2>&1
+check "exitcount --host --hist: alpha's buckets add up to at most each count, CPUID's to more than 0" \
+	awk -F, 'NR > 1 { s = 0; for (i = 6; i <= NF; i++) s += $i; if (s > $4) bad = 1; if ($3 == "CPUID" && s > 0) cpuid = 1 } END { exit bad || !cpuid }' /tmp/hist.csv
 $T/exitcount --host --prometheus >/tmp/prom.txt 2>&1
 check "exitcount --host --prometheus exits 0" test $? = 0
 check "--prometheus: CPUID exits of alpha and beta" sh -c \
