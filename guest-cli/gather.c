@@ -184,7 +184,7 @@ static void derive(struct ec_row *row, const struct ec_snapshot *snap)
 	row->share = all ? (double)row->count * 100.0 / (double)all : -1.0;
 }
 
-static void derive_all(struct ec_snapshot *snap)
+void ec_snapshot_derive(struct ec_snapshot *snap)
 {
 	size_t i;
 
@@ -381,7 +381,7 @@ bool ec_gather(struct ec_src *src, const struct ec_host *host,
 	if (w->hist)
 		read_hists(src, snap);
 	read_total(src, &snap->total);	/* after the reasons: it is >= each */
-	derive_all(snap);
+	ec_snapshot_derive(snap);
 	return true;
 }
 
@@ -391,7 +391,7 @@ void ec_gather_total(struct ec_src *src, const struct ec_host *host,
 	memset(snap, 0, sizeof(*snap));
 	snap->host = *host;
 	read_total(src, &snap->total);
-	derive_all(snap);
+	ec_snapshot_derive(snap);
 }
 
 void ec_snapshot_free(struct ec_snapshot *snap)

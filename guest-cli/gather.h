@@ -78,6 +78,9 @@ void ec_gather_total(struct ec_src *src, const struct ec_host *host,
 
 void ec_snapshot_free(struct ec_snapshot *snap);
 
+/* Times and shares of every row and the total, from their counts. */
+void ec_snapshot_derive(struct ec_snapshot *snap);
+
 /*
  * Exits per second from @prev, taken @seconds before, to @cur; rows are
  * matched by reason number, and one missing from @prev had no exits.

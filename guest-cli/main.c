@@ -20,7 +20,8 @@
 
 #define MAX_INTERVAL 86400.0
 
-enum { OPT_CSV = 0x100, OPT_REPLAY };
+enum { OPT_CSV = 0x100, OPT_REPLAY, OPT_HOST, OPT_VM, OPT_PROMETHEUS,
+       OPT_PROC };
 
 static const struct option longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
@@ -34,6 +35,10 @@ static const struct option longopts[] = {
 	{ "csv",	no_argument,		NULL, OPT_CSV },
 	{ "raw",	no_argument,		NULL, 'r' },
 	{ "replay",	required_argument,	NULL, OPT_REPLAY },
+	{ "host",	no_argument,		NULL, OPT_HOST },
+	{ "vm",		required_argument,	NULL, OPT_VM },
+	{ "prometheus",	no_argument,		NULL, OPT_PROMETHEUS },
+	{ "proc",	required_argument,	NULL, OPT_PROC },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ "version",	no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -45,11 +50,13 @@ static const char usage_head[] =
 " exitcount --total [options]\n"
 " exitcount --hist [options] [REASON...]\n"
 " exitcount --watch[=SECONDS] [options] [REASON...]\n"
+" exitcount --host [--vm=NAME|PID] [--prometheus] [options] [REASON...]\n"
 "\n"
 "Show the VM exits the KVM host counted per exit reason, as the host's\n"
 "exitcount module answers them to this guest through CPUID leaves\n"
 "0x4FFFFFFC-0x4FFFFFFF. Without REASON, list every reason the host's ISA\n"
-"(VMX or SVM) defines that has exits, most exits first.\n"
+"(VMX or SVM) defines that has exits, most exits first. With --host, on\n"
+"the KVM host as root: the same for every VM, from /dev/exitcount.\n"
 "\n"
 "REASON is a reason number, decimal or hexadecimal with 0x, or a name,\n"
 "case-insensitive, with or without the ISA's prefix (EXIT_REASON_ on VMX,\n"
@@ -78,6 +85,20 @@ static const char usage_head[] =
 "     --replay=FILE      take register values from FILE (`cpuid -r` format,\n"
 "                          e.g. saved --raw output) instead of executing\n"
 "                          CPUID; a leaf absent from FILE reads as zeros\n"
+"                          (--host: a saved /dev/exitcount, or --host\n"
+"                          --raw output; --watch takes its snapshots in\n"
+"                          turn)\n"
+"     --host             on the KVM host: a table per VM, from the module's\n"
+"                          /dev/exitcount (root only); each VM named by its\n"
+"                          QEMU -name (guest=NAME as libvirt gives it), else\n"
+"                          by its pid; --raw prints what it read; --hist\n"
+"                          and ~P50.. columns from its hist lines\n"
+"     --vm=NAME|PID      with --host, only this VM\n"
+"     --prometheus       with --host, Prometheus text (node_exporter's\n"
+"                          textfile collector): exitcount_exits_total and\n"
+"                          exitcount_exit_seconds_total per VM and reason\n"
+"     --proc=DIR         with --host, read VMs' command lines from\n"
+"                          DIR/PID/cmdline instead of /proc (for tests)\n"
 " -h, --help             display this help\n"
 " -V, --version          display version\n"
 "\n"
@@ -92,7 +113,8 @@ static const char usage_tail[] =
 " 2  usage error (bad option, unknown exit reason)\n"
 " 3  exitcount not available here: bare metal, another hypervisor, KVM\n"
 "    without the exitcount module (or with guest_query=0), or an exitcount\n"
-"    ABI other than 1\n"
+"    ABI other than 1; --host: no /dev/exitcount, or a host view version\n"
+"    other than 1\n"
 "\n"
 "Notes:\n"
 " Every query is a CPUID instruction, and so itself a VM exit that the host\n"
@@ -219,7 +241,8 @@ static void parse_output(char *arg, struct ec_opts *o)
 static void set_format(struct ec_opts *o, enum ec_format f)
 {
 	if (o->format != EC_FMT_TABLE && o->format != f)
-		bad_usage("--json and --csv are mutually exclusive", NULL);
+		bad_usage("--json, --csv and --prometheus are mutually "
+			  "exclusive", NULL);
 	o->format = f;
 }
 
@@ -247,6 +270,10 @@ static void take_option(int c, struct ec_opts *o)
 	case OPT_CSV: set_format(o, EC_FMT_CSV); break;
 	case 'r': o->raw = true; break;
 	case OPT_REPLAY: o->replay = optarg; break;
+	case OPT_HOST: o->host = true; break;
+	case OPT_VM: o->vm = optarg; break;
+	case OPT_PROMETHEUS: set_format(o, EC_FMT_PROMETHEUS); break;
+	case OPT_PROC: o->proc = optarg; break;
 	case 'h': usage(); break;
 	case 'V': version(); break;
 	default: ec_usage_hint(); exit(EC_EXIT_USAGE);
@@ -266,6 +293,12 @@ static void check_options(const struct ec_opts *o)
 	if (o->nr_cols && o->format == EC_FMT_JSON)
 		bad_usage("--output applies to the table and CSV, not JSON",
 			  NULL);
+	if (!o->host && (o->vm || o->proc || o->format == EC_FMT_PROMETHEUS))
+		bad_usage("--vm, --proc and --prometheus need --host", NULL);
+	if (o->format == EC_FMT_PROMETHEUS &&
+	    (o->mode != EC_MODE_REASONS || o->raw || o->nr_cols))
+		bad_usage("--prometheus excludes --total, --watch, --raw and "
+			  "--output", NULL);
 }
 
 static void parse_options(int argc, char **argv, struct ec_opts *o)
@@ -318,15 +351,19 @@ static struct ec_src *open_source(const struct ec_opts *o)
 int main(int argc, char **argv)
 {
 	struct ec_opts o;
-	struct ec_src *src;
 	enum ec_exit rc;
 
 	parse_options(argc, argv, &o);
-	src = open_source(&o);
-	if (!src)
-		return EC_EXIT_FAILURE;
-	rc = ec_run(&o, src);
-	ec_src_free(src);
+	if (o.host) {
+		rc = ec_run_host(&o);
+	} else {
+		struct ec_src *src = open_source(&o);
+
+		if (!src)
+			return EC_EXIT_FAILURE;
+		rc = ec_run(&o, src);
+		ec_src_free(src);
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "exitcount: write error: %s\n",
 			strerror(errno));

@@ -33,23 +33,33 @@ static void print_log(struct ec_src *src)
 	ec_src_log_clear(src);
 }
 
+void ec_view_init(struct ec_view *v, const struct ec_opts *o,
+		  const struct ec_snapshot *snap, enum ec_mode mode,
+		  bool header, enum ec_col_id *dfl)
+{
+	const struct ec_view init = { snap, mode, o->format, o->cols,
+				      o->nr_cols, header, o->interval, NULL };
+
+	*v = init;
+	if (!o->nr_cols || o->format == EC_FMT_JSON) {
+		v->nr_cols = ec_default_columns(mode, o->all, snap->hist,
+						o->format == EC_FMT_JSON, dfl);
+		v->cols = dfl;
+	}
+}
+
 static void show(const struct ec_opts *o, struct ec_src *src,
 		 const struct ec_snapshot *snap, enum ec_mode mode,
 		 bool header)
 {
 	enum ec_col_id dfl[EC_NR_COLS];
-	struct ec_view v = { snap, mode, o->format, o->cols, o->nr_cols,
-			     header, o->interval };
+	struct ec_view v;
 
 	if (o->raw) {
 		print_log(src);
 		return;
 	}
-	if (!o->nr_cols || o->format == EC_FMT_JSON) {
-		v.nr_cols = ec_default_columns(mode, o->all, snap->hist,
-					       o->format == EC_FMT_JSON, dfl);
-		v.cols = dfl;
-	}
+	ec_view_init(&v, o, snap, mode, header, dfl);
 	ec_print(stdout, &v);
 }
 
@@ -65,17 +75,16 @@ static bool seen(const uint32_t *nrs, size_t n, uint32_t nr)
 	return false;
 }
 
-/* The operands as reason numbers, each once; false after a usage error. */
-static bool parse_reasons(const struct ec_opts *o, const struct ec_host *h,
-			  uint32_t *nrs, size_t *n)
+bool ec_parse_operands(const struct ec_opts *o, const struct ec_isa_table *t,
+		       uint32_t *nrs, size_t *n)
 {
 	size_t i;
 	uint32_t nr;
 
 	for (*n = 0, i = 0; i < o->nr_reasons; i++) {
-		if (!ec_parse_reason(h->table, o->reasons[i], &nr)) {
+		if (!ec_parse_reason(t, o->reasons[i], &nr)) {
 			fprintf(stderr, "exitcount: unknown %s exit reason "
-				"'%s'\n", h->table->isa_name, o->reasons[i]);
+				"'%s'\n", t->isa_name, o->reasons[i]);
 			ec_usage_hint();
 			return false;
 		}
@@ -87,8 +96,7 @@ static bool parse_reasons(const struct ec_opts *o, const struct ec_host *h,
 
 /* ---- modes ---------------------------------------------------------------- */
 
-/* --hist, or a column made of the histograms. */
-static bool wants_hist(const struct ec_opts *o)
+bool ec_wants_hist(const struct ec_opts *o)
 {
 	size_t i;
 
@@ -151,7 +159,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static void catch_signals(void)
+void ec_catch_signals(void)
 {
 	struct sigaction sa;
 
@@ -162,8 +170,7 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Sleep @seconds; false once a signal asked to stop. */
-static bool nap(double seconds)
+bool ec_nap(double seconds)
 {
 	struct timespec ts;
 
@@ -174,7 +181,7 @@ static bool nap(double seconds)
 	return !stop;
 }
 
-static double now(void)
+double ec_now(void)
 {
 	struct timespec ts;
 
@@ -219,15 +226,15 @@ static enum ec_exit run_watch(const struct ec_opts *o, struct ec_src *src,
 			      const struct ec_host *h, const struct ec_want *w)
 {
 	struct ec_snapshot prev, cur;
-	double t0 = now();
+	double t0 = ec_now();
 	unsigned long i;
 
-	catch_signals();
+	ec_catch_signals();
 	if (!gather(o, src, h, w, &prev))
 		return EC_EXIT_FAILURE;
-	for (i = 0; (!o->iterations || i < o->iterations) && nap(o->interval);
+	for (i = 0; (!o->iterations || i < o->iterations) && ec_nap(o->interval);
 	     i++) {
-		double t1 = now();
+		double t1 = ec_now();
 
 		ec_gather(src, h, w, &cur);
 		/* a replay has no real time: rates over the nominal interval */
@@ -263,7 +270,7 @@ static enum ec_exit dispatch(const struct ec_opts *o, struct ec_src *src,
 			     const struct ec_host *h, const uint32_t *nrs,
 			     size_t n)
 {
-	struct ec_want w = { nrs, n, o->all, wants_hist(o) };
+	struct ec_want w = { nrs, n, o->all, ec_wants_hist(o) };
 
 	if (o->mode == EC_MODE_TOTAL)
 		return run_total(o, src, h);
@@ -283,7 +290,7 @@ enum ec_exit ec_run(const struct ec_opts *o, struct ec_src *src)
 		return rc;
 	if (o->nr_reasons) {
 		nrs = ec_xreallocarray(NULL, o->nr_reasons, sizeof(*nrs));
-		if (!parse_reasons(o, &host, nrs, &n))
+		if (!ec_parse_operands(o, host.table, nrs, &n))
 			rc = EC_EXIT_USAGE;
 	}
 	if (rc == EC_EXIT_OK)

@@ -30,12 +30,35 @@ struct ec_opts {
 	size_t nr_cols;				/* 0: the mode's default */
 	char *const *reasons;		/* operands */
 	size_t nr_reasons;
+	bool host;			/* --host */
+	const char *vm;			/* --vm: a name or a pid */
+	const char *proc;		/* --proc: where VMs' cmdlines are */
 };
 
 /* Run the command on @src; returns the exit status. */
 enum ec_exit ec_run(const struct ec_opts *o, struct ec_src *src);
 
+/* --host (host.c); returns the exit status. */
+enum ec_exit ec_run_host(const struct ec_opts *o);
+
 /* The hint after a usage error, on stderr. */
 void ec_usage_hint(void);
+
+/* The operands as reason numbers of @t, each once; false after a usage error. */
+bool ec_parse_operands(const struct ec_opts *o, const struct ec_isa_table *t,
+		       uint32_t *nrs, size_t *n);
+
+/* @v for @snap as @o asks: its format, columns (@dfl: room for defaults). */
+void ec_view_init(struct ec_view *v, const struct ec_opts *o,
+		  const struct ec_snapshot *snap, enum ec_mode mode,
+		  bool header, enum ec_col_id *dfl);
+
+/* --watch: SIGINT and SIGTERM end it; sleep @seconds, false once they did. */
+/* --hist, or a column made of the histograms. */
+bool ec_wants_hist(const struct ec_opts *o);
+
+void ec_catch_signals(void);
+bool ec_nap(double seconds);
+double ec_now(void);
 
 #endif /* EXITCOUNT_CLI_MODES_H */

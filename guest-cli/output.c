@@ -3,6 +3,7 @@
  * Output: every value is formatted first (cells), then printed as an
  * aligned table, JSON or CSV.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,9 @@ struct json_style {
 
 static const struct json_style json_pretty = { "\n   ", "\n      ", "\n" };
 static const struct json_style json_line = { " ", " ", " " };
+/* --host: a VM's fields, within "vms" */
+static const struct json_style json_vm_pretty = { "\n      ", "\n         ",
+						  "\n   " };
 
 static const struct ec_row *view_rows(const struct ec_view *v, size_t *n)
 {
@@ -174,19 +178,47 @@ static void json_rows(FILE *out, const struct ec_view *v,
 	fprintf(out, "%s]", n ? st->field : "");
 }
 
-static void print_json(FILE *out, const struct ec_view *v)
+/* The rows, or the total: what follows the head. */
+static void json_body(FILE *out, const struct ec_view *v,
+		      const struct json_style *st)
 {
-	const struct json_style *st = v->mode == EC_MODE_WATCH ?
-				      &json_line : &json_pretty;
-
-	json_head(out, v, st);
 	if (v->mode == EC_MODE_TOTAL) {
 		fprintf(out, ",%s\"total\": ", st->field);
 		json_object(out, v, &v->snap->total);
 	} else {
 		json_rows(out, v, st);
 	}
+}
+
+static void print_json(FILE *out, const struct ec_view *v)
+{
+	const struct json_style *st = v->mode == EC_MODE_WATCH ?
+				      &json_line : &json_pretty;
+
+	json_head(out, v, st);
+	json_body(out, v, st);
 	fprintf(out, "%s}\n", st->close);
+}
+
+/* --host: {"isa": ..., "vms": [{"id": 1, "pid": ..., "reasons": [...]}]} */
+static void print_host_json(FILE *out, const struct ec_view *head,
+			    const struct ec_view *v, size_t n)
+{
+	bool line = head->mode == EC_MODE_WATCH;
+	const struct json_style *st = line ? &json_line : &json_pretty;
+	const struct json_style *vst = line ? &json_line : &json_vm_pretty;
+	size_t i;
+
+	json_head(out, head, st);
+	fprintf(out, ",%s\"vms\": [", st->field);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "%s%s{\"id\": %lu, \"pid\": %ld, \"name\": ",
+			i ? "," : "", st->row, v[i].vm->id, v[i].vm->pid);
+		json_string(out, v[i].vm->name);
+		json_body(out, &v[i], vst);
+		fputc('}', out);
+	}
+	fprintf(out, "%s]%s}\n", n ? st->field : "", st->close);
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -224,10 +256,13 @@ static void csv_buckets(FILE *out, const struct ec_view *v,
 
 static void print_csv(FILE *out, const struct ec_view *v)
 {
-	size_t n, r, i;
+	size_t n, r, i, first = v->vm ? 2 : 0;	/* --host: name, pid */
 	const struct ec_row *rows = view_rows(v, &n);
 	struct ec_cell c;
+	char pid[24];
 
+	if (v->header && v->vm)
+		fputs("vm,pid,", out);
 	for (i = 0; v->header && i < v->nr_cols; i++)
 		csv_field(out, i, ec_columns[v->cols[i]].key);
 	if (v->header) {
@@ -235,12 +270,140 @@ static void print_csv(FILE *out, const struct ec_view *v)
 		fputc('\n', out);
 	}
 	for (r = 0; r < n; r++) {
+		if (v->vm) {
+			snprintf(pid, sizeof(pid), "%ld", v->vm->pid);
+			csv_field(out, 0, v->vm->name);
+			csv_field(out, 1, pid);
+		}
 		for (i = 0; i < v->nr_cols; i++) {
 			fill(v, &rows[r], i, true, &c);
-			csv_field(out, i, c.kind == EC_VAL_NULL ? "" : c.text);
+			csv_field(out, first + i,
+				  c.kind == EC_VAL_NULL ? "" : c.text);
 		}
 		csv_buckets(out, v, &rows[r]);
 		fputc('\n', out);
+	}
+}
+
+/* ---- Prometheus text exposition (--host --prometheus) ------------------- */
+
+static void prom_label(FILE *out, const char *key, const char *value,
+		       bool lower)
+{
+	fprintf(out, "%s=\"", key);
+	for (; *value; value++) {
+		if (*value == '\\' || *value == '"')
+			fprintf(out, "\\%c", *value);
+		else if (*value == '\n')
+			fputs("\\n", out);
+		else
+			fputc(lower ? tolower((unsigned char)*value) : *value,
+			      out);
+	}
+	fputc('"', out);
+}
+
+static void prom_labels(FILE *out, const struct ec_view *v,
+			const struct ec_row *row)
+{
+	char pid[24];
+
+	snprintf(pid, sizeof(pid), "%ld", v->vm->pid);
+	fputc('{', out);
+	prom_label(out, "vm", v->vm->name, false);
+	fputc(',', out);
+	prom_label(out, "pid", pid, false);
+	fputc(',', out);
+	prom_label(out, "isa", v->snap->host.table->isa_name, true);
+	fputc(',', out);
+	prom_label(out, "reason", row->name ? row->name : "?", false);
+	fputc('}', out);
+}
+
+/* One metric family: its HELP and TYPE, then a sample per VM and reason. */
+static void prom_family(FILE *out, const struct ec_view *v, size_t n,
+			bool seconds)
+{
+	size_t i, r;
+
+	if (seconds)
+		fputs("# HELP exitcount_exit_seconds_total Host time spent "
+		      "handling the VM's exits of the reason, from the exit to "
+		      "the next entry.\n"
+		      "# TYPE exitcount_exit_seconds_total counter\n", out);
+	else
+		fputs("# HELP exitcount_exits_total VM exits of the reason "
+		      "since the module was loaded or reset.\n"
+		      "# TYPE exitcount_exits_total counter\n", out);
+	for (i = 0; i < n; i++) {
+		for (r = 0; r < v[i].snap->nr_rows; r++) {
+			const struct ec_row *row = &v[i].snap->rows[r];
+
+			if (!row->handled || (seconds && !row->time_known))
+				continue;
+			fputs(seconds ? "exitcount_exit_seconds_total" :
+			      "exitcount_exits_total", out);
+			prom_labels(out, &v[i], row);
+			if (seconds)
+				fprintf(out, " %.9f\n",
+					(double)row->time_ns / 1e9);
+			else
+				fprintf(out, " %" PRIu64 "\n", row->count);
+		}
+	}
+}
+
+static void print_host_table(FILE *out, const struct ec_view *v, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		fputs("no VM has exited since the module was loaded\n", out);
+	for (i = 0; i < n; i++) {
+		const struct ec_row *t = &v[i].snap->total;
+
+		fprintf(out, "%sVM %s, pid %ld: ", i ? "\n" : "",
+			v[i].vm->name, v[i].vm->pid);
+		if (v[i].mode == EC_MODE_WATCH)
+			fprintf(out, "%.0f exits/s\n", t->rate);
+		else
+			fprintf(out, "%" PRIu64 " exits\n", t->count);
+		print_table(out, &v[i]);
+	}
+}
+
+void ec_print_host(FILE *out, const struct ec_view *head,
+		   const struct ec_view *v, size_t n)
+{
+	size_t i;
+
+	switch (head->format) {
+	case EC_FMT_JSON:
+		print_host_json(out, head, v, n);
+		break;
+	case EC_FMT_PROMETHEUS:
+		prom_family(out, v, n, false);
+		prom_family(out, v, n, true);
+		break;
+	case EC_FMT_CSV:
+		if (!n && head->header) {
+			struct ec_vm_label none = { 0, 0, "" };
+			struct ec_view hdr = *head;
+
+			hdr.vm = &none;	/* the header alone: no rows */
+			hdr.mode = EC_MODE_REASONS;
+			print_csv(out, &hdr);
+		}
+		for (i = 0; i < n; i++) {
+			struct ec_view one = v[i];
+
+			one.header = head->header && i == 0;
+			print_csv(out, &one);
+		}
+		break;
+	case EC_FMT_TABLE:
+		print_host_table(out, v, n);
+		break;
 	}
 }
 

@@ -11,7 +11,14 @@
 #include "columns.h"
 #include "source.h"
 
-enum ec_format { EC_FMT_TABLE, EC_FMT_JSON, EC_FMT_CSV };
+enum ec_format { EC_FMT_TABLE, EC_FMT_JSON, EC_FMT_CSV, EC_FMT_PROMETHEUS };
+
+/* --host: the VM whose rows a view holds. */
+struct ec_vm_label {
+	unsigned long id;	/* the module's number for it */
+	long pid;
+	const char *name;	/* its VMM's name for it, else the pid */
+};
 
 struct ec_view {
 	const struct ec_snapshot *snap;
@@ -21,9 +28,19 @@ struct ec_view {
 	size_t nr_cols;
 	bool header;		/* table and CSV: print the header line */
 	double interval;	/* --watch: seconds, for JSON */
+	const struct ec_vm_label *vm;	/* --host; NULL in a guest */
 };
 
 void ec_print(FILE *out, const struct ec_view *v);
+
+/*
+ * --host: the views of @n VMs in @v's format: a titled table each, one
+ * CSV (the VM's name and pid first), one JSON document, or Prometheus
+ * text. @head's snapshot holds the host (no rows), its mode and interval
+ * those of the views.
+ */
+void ec_print_host(FILE *out, const struct ec_view *head,
+		   const struct ec_view *v, size_t n);
 
 void ec_print_raw(FILE *out, const struct ec_cpuid *c, size_t n);
 

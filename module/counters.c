@@ -647,8 +647,12 @@ static struct ec_base *base_alloc(gfp_t gfp)
 	return kzalloc(sizeof(struct ec_base) + slots_size(), gfp);
 }
 
-/* Every VM's lines, then the host's ("all"), by @show, into buffer @s. */
+/*
+ * Every VM's lines, then the host's ("all"), each after @prefix, by @show,
+ * into buffer @s.
+ */
 static void show_each(struct seq_file *m, struct ec_base *s,
+		      const char *prefix,
 		      void (*show)(struct seq_file *m, const char *who,
 				   const struct ec_vm *vm, struct ec_base *s))
 {
@@ -657,10 +661,12 @@ static void show_each(struct seq_file *m, struct ec_base *s,
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(vm, &ec_vm_list, node) {
-		snprintf(who, sizeof(who), "vm %u pid %d", vm->id, vm->pid);
+		snprintf(who, sizeof(who), "%svm %u pid %d", prefix, vm->id,
+			 vm->pid);
 		show(m, who, vm, s);
 	}
-	show(m, "all", NULL, s);
+	snprintf(who, sizeof(who), "%sall", prefix);
+	show(m, who, NULL, s);
 	rcu_read_unlock();
 }
 
@@ -672,7 +678,7 @@ void ec_show(struct seq_file *m)
 		return;
 	seq_printf(m, "objects %d\nlost %lld\n", atomic_read(&ec_objects),
 		   (long long)atomic64_read(&ec_lost));
-	show_each(m, s, show_counts);
+	show_each(m, s, "", show_counts);
 	kfree(s);
 }
 
@@ -682,10 +688,10 @@ void ec_show_hist(struct seq_file *m)
 
 	if (!s)
 		return;
-	seq_printf(m, "buckets %u first %u\nhists vm %d host %d\n",
+	seq_printf(m, "hist buckets %u first %u\nhist allocated vm %d host %d\n",
 		   EC_HIST_BUCKETS, EC_HIST_FIRST_SHIFT,
 		   atomic_read(&ec_vm_hists), atomic_read(&ec_host_hists));
-	show_each(m, s, show_hists);
+	show_each(m, s, "hist ", show_hists);
 	kfree(s);
 }
 

@@ -192,7 +192,10 @@ void ec_read(const struct ec_vm *vm, int slot, struct ec_stats *out);
 void ec_read_hist(const struct ec_vm *vm, unsigned int slot,
 		  struct ec_hist *out);
 
-/* Host view: every VM then the host totals; and zeroing. */
+/*
+ * Host view: every VM then the host totals; the same as "hist" lines, with
+ * each reason's buckets; and zeroing.
+ */
 void ec_show(struct seq_file *m);
 void ec_show_hist(struct seq_file *m);
 int ec_reset(void);

@@ -1,89 +1,93 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /sys/kernel/debug/exitcount/
- *   vms      (0400) every VM's counts, then the host totals
- *   hist     (0400) the same reasons' exit time histograms
- *   handled  (0400) each defined reason and whether KVM handles it
- *   reset    (0200) write 1 to restart every count from zero
- * debugfs is root-only by nature; the modes say so again.
+ * /dev/exitcount (0400 root): reading it gives a snapshot of every VM's
+ * counts, then the host totals, then the same reasons' exit time
+ * histograms ("hist" lines), then which reasons KVM handles;
+ * EC_IOC_RESET restarts every count from zero. A misc device rather than
+ * debugfs: it exists without debugfs, under lockdown, and is an interface
+ * meant to be kept (its layout is versioned: <exitcount/hostview.h>).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
+#include <linux/capability.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
+#include <asm/tsc.h>
+#include <exitcount/hostview.h>
 #include "counters.h"
 #include "hostview.h"
 #include "kvm_glue.h"
 #include "params.h"
 
-static struct dentry *ec_dir;
-
-static int vms_show(struct seq_file *m, void *unused)
-{
-	seq_printf(m, "isa %s\nscope %s\n", ec_kvm.table->isa_name,
-		   ec_scope_host ? "host" : "vm");
-	ec_show(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(vms);
-
-static int hist_show(struct seq_file *m, void *unused)
-{
-	ec_show_hist(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(hist);
-
-static int handled_show(struct seq_file *m, void *unused)
+static void show_handled(struct seq_file *m)
 {
 	const struct ec_isa_table *t = ec_kvm.table;
 	unsigned int slot;
 
 	for (slot = 0; slot < ec_other_slot(t); slot++)
 		if (t->names[slot])
-			seq_printf(m, "%u %s %d\n", ec_slot_nr(t, slot),
-				   t->names[slot],
+			seq_printf(m, "handled %u %s %d\n",
+				   ec_slot_nr(t, slot), t->names[slot],
 				   ec_slot_handled(ec_kvm.handled, slot));
+}
+
+static int hostview_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%s %d\nisa %s\nscope %s\ntsc_khz %u\n",
+		   EC_HOSTVIEW_MAGIC, EC_HOSTVIEW_VERSION,
+		   ec_kvm.table->isa_name, ec_scope_host ? "host" : "vm",
+		   tsc_khz);
+	ec_show(m);
+	ec_show_hist(m);
+	show_handled(m);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(handled);
 
-static ssize_t reset_write(struct file *file, const char __user *buf,
-			   size_t len, loff_t *ppos)
+static int hostview_open(struct inode *inode, struct file *file)
 {
-	bool yes;
-	int ret = kstrtobool_from_user(buf, len, &yes);
-
-	if (ret)
-		return ret;
-	if (yes)
-		ret = ec_reset();
-	return ret ?: len;
+	/* misc_open() left its miscdevice here; seq_open() wants it empty */
+	file->private_data = NULL;
+	return single_open(file, hostview_show, NULL);
 }
 
-static const struct file_operations reset_fops = {
+static long hostview_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	if (cmd != EC_IOC_RESET)
+		return -ENOTTY;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return ec_reset();
+}
+
+static const struct file_operations hostview_fops = {
 	.owner = THIS_MODULE,
-	.write = reset_write,
-	.llseek = noop_llseek,
+	.open = hostview_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.unlocked_ioctl = hostview_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 };
 
-/* Without debugfs (debugfs=off, or not built), exitcount still counts. */
+static struct miscdevice hostview_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = EC_HOSTVIEW_NAME,
+	.fops = &hostview_fops,
+	.mode = 0400,
+};
+
 int ec_hostview_init(void)
 {
-	ec_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
-	if (IS_ERR(ec_dir)) {
-		pr_warn("no debugfs (%ld): counting and answering guests without the host view\n",
-			PTR_ERR(ec_dir));
-		return 0;
-	}
-	debugfs_create_file("vms", 0400, ec_dir, NULL, &vms_fops);
-	debugfs_create_file("hist", 0400, ec_dir, NULL, &hist_fops);
-	debugfs_create_file("handled", 0400, ec_dir, NULL, &handled_fops);
-	debugfs_create_file("reset", 0200, ec_dir, NULL, &reset_fops);
-	return 0;
+	int ret = misc_register(&hostview_dev);
+
+	if (ret)
+		pr_err("cannot register %s (%d)\n", EC_HOSTVIEW_DEV, ret);
+	return ret;
 }
 
 void ec_hostview_exit(void)
 {
-	debugfs_remove(ec_dir);
+	misc_deregister(&hostview_dev);
 }

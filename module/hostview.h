@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The host's root-only read-out: /sys/kernel/debug/exitcount/. */
+/* The host's root-only read-out: /dev/exitcount. */
 #ifndef EXITCOUNT_HOSTVIEW_H
 #define EXITCOUNT_HOSTVIEW_H
 

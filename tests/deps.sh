@@ -10,6 +10,7 @@ packages=(
 	qemu-system-x86 busybox-static cpuid
 	bochs bochsbios vgabios isolinux syslinux-common xorriso
 	libcmocka-dev libcpuid-dev pkg-config python3
+	prometheus	# promtool: exitcount --host --prometheus (tests/cli, VM tests)
 	cppcheck clang-tidy
 	clang libclang-rt-14-dev	# libFuzzer: libclang_rt.fuzzer-x86_64.a
 	debhelper dh-dkms lintian debootstrap bash-completion groff-base man-db	# make deb, tests/deb

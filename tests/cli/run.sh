@@ -559,6 +559,132 @@ ok $? "unknown option: exit 2, hint on stderr"
 ec --sort=nonsense
 expect_rc 2 "--sort with an unknown key"
 
+# ---- --host: saved host views (fixtures/host-*.view), fake /proc --------------------
+
+# The VMs' command lines, as /proc/PID/cmdline holds them (NUL-separated):
+# libvirt's -name guest=NAME,..., QEMU's plain -name NAME,...; pid 300 has
+# none (its process is gone), pid 400 has no -name.
+proc=$tmp/proc
+mkdir -p "$proc/213" "$proc/214" "$proc/400"
+printf '%s\0' qemu-system-x86_64 -enable-kvm -name guest=alpha,debug-threads=on \
+	-m 512 >"$proc/213/cmdline"
+printf '%s\0' qemu -name beta,process=qemu-beta >"$proc/214/cmdline"
+printf '%s\0' kvmtool run >"$proc/400/cmdline"
+hv=$fx/host-svm.view
+
+ec --host --replay="$hv" --proc="$proc"
+expect_rc 0 "--host table"
+[ "$(grep '^VM ' "$tmp/out" | paste -sd'|' -)" = "VM alpha, pid 213: 24 exits|VM beta, pid 214: 1030 exits|VM 300, pid 300: 5 exits" ]
+ok $? "--host: a title per VM, named by -name guest=, by -name, else by its pid"
+[ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%)$' "$tmp/out")" -eq 3 ]
+ok $? "--host: each VM's table has the guest table's header"
+[ "$(awk '/^VM alpha/ { on = 1; next } /^$/ { on = 0 } on && !/NR/ { print $2 }' "$tmp/out" | paste -sd' ' -)" = "CPUID HLT INTR" ]
+ok $? "--host: rows with exits, most first, ties by number"
+grep -q '^0x078 HLT  *11  *12900 ' "$tmp/out"
+ok $? "--host time: 25800000 cycles at tsc_khz 2000000 = 12900 us"
+grep -q '^0x072 CPUID  *30 ' "$tmp/out"
+ok $? "--host: a known line with a field added (p99_cycles) still counts; unknown lines are skipped"
+
+ec --host --replay="$hv" --proc="$proc" --vm=beta --csv
+expect_rc 0 "--host --vm=beta --csv"
+same_text "vm,pid,number,name,count,time_ns,avg_ns,share_pct
+beta,214,123,IOIO,1000,4000000,4000,97.0874
+beta,214,114,CPUID,30,500000,16667,2.9126" "--host --vm=NAME --csv: that VM's rows, its name and pid first"
+ec --host --replay="$hv" --proc="$proc" --vm=213 --total
+[ "$rc" -eq 0 ] && [ "$(head -1 "$tmp/out")" = "VM alpha, pid 213: 24 exits" ] &&
+	[ "$(grep -c '^VM ' "$tmp/out")" -eq 1 ]
+ok $? "--host --vm=PID --total: one VM, by pid"
+ec --host --replay="$hv" --vm=nosuch
+[ "$rc" -eq 1 ] && grep -q "no VM 'nosuch'" "$tmp/err"
+ok $? "--host --vm with no such VM: exit 1, says so"
+
+ec --host --replay="$hv" --proc="$proc" --json
+[ "$rc" -eq 0 ] && json '
+vms = {v["name"]: v for v in d["vms"]}
+assert d["isa"] == "SVM" and d["tsc_khz"] == 2000000
+assert list(vms) == ["alpha", "beta", "300"], list(vms)
+assert [(r["name"], r["count"]) for r in vms["alpha"]["reasons"]] == [("CPUID", 11), ("HLT", 11), ("INTR", 2)]
+assert vms["beta"]["pid"] == 214 and vms["beta"]["id"] == 2'
+ok $? "--host --json: one document, vms with id, pid, name and the guest's reasons"
+
+ec --host --replay="$hv" --proc="$proc" --vm=300 --all
+grep -q '^0x000 READ_CR0  *0  *0  *-  *0\.0 yes$' "$tmp/out" &&
+	grep -q '^0x403 VMGEXIT  *-  *-  *-  *- no$' "$tmp/out"
+ok $? "--host --all: handled reasons without exits 0, unhandled ones - (from the handled lines)"
+ec --host --replay="$hv" --proc="$proc" --sort=reason cpuid 0x7b
+[ "$rc" -eq 0 ] && [ "$(awk '/^VM beta/ { on = 1; next } /^$/ { on = 0 } on && !/NR/ { print $2 "=" $3 }' "$tmp/out" | paste -sd' ' -)" = "CPUID=30 IOIO=1000" ]
+ok $? "--host REASON...: the reasons named, by name or number"
+
+# host-hist.view: host-svm.view with the module's hist lines (VM 2's first,
+# one of a VM with no count lines, the host's "all")
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --hist
+[ "$rc" -eq 0 ] && [ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%) *~P50 *~P90 *~P99 *~MAX$' "$tmp/out")" -eq 3 ] &&
+	[ "$(grep -c '^VM ' "$tmp/out")" -eq 3 ] && grep -q '^0x072 CPUID  *11 .* 1\.0us  *3\.1us  *4\.1us  *4\.1us$' "$tmp/out"
+ok $? "--host --hist: the hist lines' percentiles per VM; a VM only in hist lines left out"
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --vm=beta -o name,p50 --csv
+[ "$rc" -eq 0 ] && [ "$(cut -d, -f1-4,11-13 "$tmp/out" | paste -sd'|' -)" = "vm,pid,name,est_p50_ns,bucket_6,bucket_7,bucket_8|beta,214,IOIO,6372,900,90,10|beta,214,CPUID,896,0,0,0" ]
+ok $? "--host -o name,p50 --csv: the histogram columns without --hist, then the buckets"
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --vm=alpha --hist --json
+[ "$rc" -eq 0 ] && json '
+assert d["hist_buckets"] == 27 and d["hist_first_cycles"] == 256
+r = {x["name"]: x for x in d["vms"][0]["reasons"]}
+assert r["CPUID"]["buckets"][3:6] == [6, 3, 2] and r["CPUID"]["est_p50_ns"] == 1024
+assert r["HLT"]["buckets"][12] == 10'
+ok $? "--host --hist --json: each reason's buckets and estimates"
+ec --host --replay="$hv" --hist
+[ "$rc" -eq 1 ] && grep -q "no exit time histograms" "$tmp/err"
+ok $? "--host --hist on a host view without hist lines: exit 1, says so"
+
+ec --host --replay="$fx/host-watch.view" --proc="$proc" --watch=2 --iterations=1 --csv
+same_text "vm,pid,number,name,per_second,count,avg_ns
+alpha,213,114,CPUID,10.0,31,96774
+beta,214,123,IOIO,200.0,1400,3214
+400,400,120,HLT,3.0,6,50000" \
+	"--host --watch over two saved snapshots: rates per VM; a new VM's from 0, a VM gone left out"
+
+ec --host --replay="$hv" --raw
+[ "$rc" -eq 0 ] && cmp -s "$tmp/out" "$hv"
+ok $? "--host --raw: prints the host view as read (a saved view for --replay)"
+
+sed 's/^exitcount-hostview 1$/exitcount-hostview 2/' "$hv" >"$tmp/v2.view"
+ec --host --replay="$tmp/v2.view"
+[ "$rc" -eq 3 ] && grep -q "version 2, this tool reads version 1" "$tmp/err"
+ok $? "--host refuses a host view version it does not read (exit 3)"
+ec --host --replay="$fx/vmx.raw"
+[ "$rc" -eq 1 ] && grep -q "not an exitcount host view" "$tmp/err"
+ok $? "--host --replay of a file that is no host view: exit 1"
+if [ -e /dev/exitcount ]; then
+	skip "--host without the module: exit 3" "/dev/exitcount exists here"
+else
+	ec --host
+	[ "$rc" -eq 3 ] && grep -q "no /dev/exitcount" "$tmp/err"
+	ok $? "--host without the module: exit 3, no /dev/exitcount"
+fi
+
+ec --host --replay="$hv" --proc="$proc" --prometheus
+[ "$rc" -eq 0 ] &&
+	grep -qx 'exitcount_exits_total{vm="alpha",pid="213",isa="svm",reason="CPUID"} 11' "$tmp/out" &&
+	grep -qx 'exitcount_exit_seconds_total{vm="beta",pid="214",isa="svm",reason="IOIO"} 0.004000000' "$tmp/out" &&
+	grep -qx '# TYPE exitcount_exits_total counter' "$tmp/out"
+ok $? "--host --prometheus: exits and seconds counters per VM and reason"
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$tmp/out" >"$tmp/err" 2>&1
+	ok $? "--host --prometheus passes promtool check metrics"
+else
+	ok 1 "--host --prometheus passes promtool check metrics (promtool missing: tests/deps.sh installs prometheus)"
+fi
+printf '%s\0' qemu -name 'guest=we"ird\name' >"$proc/214/cmdline"
+ec --host --replay="$hv" --proc="$proc" --vm=214 --prometheus
+grep -qF 'vm="we\"ird\\name"' "$tmp/out"
+ok $? "--host --prometheus escapes \" and \\ in label values"
+
+ec --vm=alpha
+expect_rc 2 "--vm without --host"
+ec --host --prometheus --json
+expect_rc 2 "--prometheus with --json"
+ec --host --prometheus --watch
+expect_rc 2 "--prometheus with --watch"
+
 # ---- fixtures ----------------------------------------------------------------------
 
 "$here/mkbitmaps.py" --check "$fx"/*.raw >"$tmp/out" 2>"$tmp/err"

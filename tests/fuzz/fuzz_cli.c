@@ -3,7 +3,8 @@
  * libFuzzer entry for the guest CLI's input paths: the bytes are a replay
  * file, run through detection, gathering and every output format; and,
  * as a string, an exit reason operand for both ISAs, whose parse must
- * give the reason the string spells by the rules of --help, or fail.
+ * give the reason the string spells by the rules of --help, or fail;
+ * and --host's inputs: a host view, and a /proc/PID/cmdline to name a VM.
  *
  *   make -C tests/fuzz fuzz-short    (or fuzz, FUZZ_SECONDS=...)
  */
@@ -14,6 +15,7 @@
 #include <strings.h>
 
 #include "gather.h"
+#include "hostview.h"
 #include "names.h"
 #include "output.h"
 
@@ -21,7 +23,7 @@ static void print_all_formats(FILE *out, const struct ec_snapshot *snap)
 {
 	enum ec_col_id cols[EC_NR_COLS];
 	struct ec_view v = { snap, EC_MODE_REASONS, EC_FMT_TABLE, cols, 0,
-			     true, 1.0 };
+			     true, 1.0, NULL };
 	int f;
 
 	for (f = EC_FMT_TABLE; f <= EC_FMT_CSV; f++) {
@@ -189,6 +191,26 @@ static void operand(const uint8_t *data, size_t size)
 	free(s);
 }
 
+/* A parsed host view has its ISA; a name found is a string of its own. */
+static void host_inputs(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), err[160], name[EC_VM_NAME_MAX];
+	struct ec_hostview hv;
+	bool absent;
+
+	if (!text)
+		return;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	if (ec_hv_parse(text, &hv, err, sizeof(err), &absent) && !hv.host.table)
+		abort();
+	ec_hv_free(&hv);
+	if (ec_vm_name_of_cmdline(text, size, name, sizeof(name)) &&
+	    (!name[0] || strlen(name) >= sizeof(name)))
+		abort();
+	free(text);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -201,5 +223,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	replay(data, size, null);
 	operand(data, size);
+	host_inputs(data, size);
 	return 0;
 }

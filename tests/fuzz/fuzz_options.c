@@ -54,11 +54,11 @@ static void check_accepted(const struct ec_opts *o, int argc, char **argv)
 {
 	size_t i;
 
-	if (o->mode > EC_MODE_WATCH || o->format > EC_FMT_CSV ||
+	if (o->mode > EC_MODE_WATCH || o->format > EC_FMT_PROMETHEUS ||
 	    o->sort > EC_SORT_RATE)
 		fail(argc, argv, "mode, format or sort key out of range");
 	if (o->raw && o->format != EC_FMT_TABLE)
-		fail(argc, argv, "--raw with --json or --csv");
+		fail(argc, argv, "--raw with --json, --csv or --prometheus");
 	if (o->mode == EC_MODE_TOTAL && o->nr_reasons)
 		fail(argc, argv, "--total with reasons");
 	if (o->mode == EC_MODE_TOTAL && o->hist)
@@ -67,6 +67,11 @@ static void check_accepted(const struct ec_opts *o, int argc, char **argv)
 		fail(argc, argv, "--iterations without --watch");
 	if (o->nr_cols && o->format == EC_FMT_JSON)
 		fail(argc, argv, "--output with --json");
+	if (!o->host && (o->vm || o->proc || o->format == EC_FMT_PROMETHEUS))
+		fail(argc, argv, "--vm, --proc or --prometheus without --host");
+	if (o->format == EC_FMT_PROMETHEUS &&
+	    (o->mode != EC_MODE_REASONS || o->raw || o->nr_cols))
+		fail(argc, argv, "--prometheus with --total, --watch, --raw or --output");
 	if (!isfinite(o->interval) || o->interval <= 0.0 ||
 	    o->interval > MAX_INTERVAL)
 		fail(argc, argv, "interval out of (0, MAX_INTERVAL]");

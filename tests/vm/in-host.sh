@@ -24,7 +24,8 @@ LOAD_CYCLES=50		# rmmod/insmod cycles of kvm_reload
 
 # shellcheck source=tests/vm/tap-host.sh
 . $T/tap-host.sh
-objects() { sed -n 's/^objects //p' /sys/kernel/debug/exitcount/vms 2>/dev/null; }
+HV=/dev/exitcount
+objects() { sed -n 's/^objects //p' $HV 2>/dev/null; }
 # Our hooks in the kprobes list: KVM's functions we probe, or our module.
 our_kprobes() {
 	grep -E -w 'emulator_get_cpuid|kvm_cpuid|kvm_arch_destroy_vm|no_such_function|exitcount' \
@@ -32,10 +33,10 @@ our_kprobes() {
 }
 # Functions ftrace calls a callback for: the VM teardown hook's.
 ftraced() { grep -w "$1" /sys/kernel/tracing/enabled_functions 2>/dev/null; }
-# Nothing of exitcount is left: module, debugfs directory, kprobes, ftrace.
+# Nothing of exitcount is left: module, device, kprobes, ftrace.
 check_nothing_left() { # WHEN
 	check "$1: /sys/module/exitcount absent" test ! -e /sys/module/exitcount
-	check "$1: /sys/kernel/debug/exitcount absent" test ! -e /sys/kernel/debug/exitcount
+	check "$1: $HV absent" test ! -e $HV
 	check "$1: no kprobe on emulator_get_cpuid or kvm_arch_destroy_vm in the kprobes list" \
 		test -z "$(our_kprobes)"
 	check "$1: no ftrace callback on kvm_arch_destroy_vm" test -z "$(ftraced kvm_arch_destroy_vm)"
@@ -79,7 +80,7 @@ load() { # ARGS...
 unload() {
 	check "rmmod exitcount" rmmod exitcount
 	check "exitcount gone from /sys/module" test ! -d /sys/module/exitcount
-	check "host view gone from debugfs" test ! -e /sys/kernel/debug/exitcount
+	check "host view $HV gone" test ! -e $HV
 }
 
 # IBT (Debian's 6.12): kallsyms_lookup_name and its kin are never called
@@ -158,15 +159,13 @@ check "exitcount.ko is in the initramfs (it built)" test -f $KO
 
 # --- defaults: scope=vm, guest_query=1 (loaded under ftrace: IBT)
 load_traced
-check "host view files /sys/kernel/debug/exitcount/{vms,handled,reset}" \
-	test -f /sys/kernel/debug/exitcount/vms -a -f /sys/kernel/debug/exitcount/handled \
-	-a -f /sys/kernel/debug/exitcount/reset
-perms=$(for f in vms handled reset; do stat -c %a /sys/kernel/debug/exitcount/$f 2>/dev/null; done)
-perms=$(echo "$perms" | tr '\n' ' ')
-perms=${perms% }
-check "host view modes vms 400, handled 400, reset 200 (got: $perms)" test "$perms" = "400 400 200"
+check "host view $HV is a character device" test -c $HV
+perms=$(stat -c %a $HV 2>/dev/null)
+check "host view mode 400 (got: $perms)" test "$perms" = 400
+check "host view's first line is \"exitcount-hostview 1\"" \
+	test "$(head -n 1 $HV 2>/dev/null)" = "exitcount-hostview 1"
 echo "# host view at load:"
-sed 's/^/#   /' /sys/kernel/debug/exitcount/vms 2>/dev/null
+grep -v '^handled ' $HV 2>/dev/null | sed 's/^/#   /'
 obj0=$(objects)
 
 run "kvm_protocol[vm]" $T/kvm_protocol --expect=vm --save-ref=/tmp/untouched.loaded
@@ -179,6 +178,51 @@ check "kprobes list shows our probe on emulator_get_cpuid while loaded" \
 	/bin/grep -qw emulator_get_cpuid /sys/kernel/debug/kprobes/list
 check "ftrace calls a callback on kvm_arch_destroy_vm while loaded (VM teardown)" \
 	test -n "$(ftraced kvm_arch_destroy_vm)"
+
+# --- exitcount --host: two VMs of processes whose command lines name them
+# as QEMU's would (kvm_hold ignores its arguments); each VM's counts as
+# the CLI shows them = the module's lines for that pid; the Prometheus
+# text goes out as "# prom: " lines, for promtool on the build host.
+$T/kvm_hold -name guest=alpha,debug-threads=on >/tmp/alpha.out 2>&1 &
+pa=$!
+$T/kvm_hold -name beta >/tmp/beta.out 2>&1 &
+pb=$!
+ready() { cat /tmp/alpha.out /tmp/beta.out 2>/dev/null | grep -c ready; }
+i=0
+while [ "$(ready)" -lt 2 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "two kvm_hold VMs ran their exits (pids $pa, $pb)" test "$(ready)" = 2
+$T/exitcount --host >/tmp/host.txt 2>&1
+check "exitcount --host exits 0" test $? = 0
+sed 's/^/#   /' /tmp/host.txt
+check "exitcount --host names VM alpha (pid $pa) by -name guest=alpha,..." \
+	grep -qx "VM alpha, pid $pa: [0-9]* exits" /tmp/host.txt
+check "exitcount --host names VM beta (pid $pb) by -name beta" \
+	grep -qx "VM beta, pid $pb: [0-9]* exits" /tmp/host.txt
+# "NR COUNT" of each reason with exits, ascending: the module's, the CLI's
+module_counts() { # PID
+	awk -v p="$1" '$1 == "vm" && $4 == p && $5 == "reason" && $6 != "-" { print $6, $9 }' $HV | sort -n
+}
+for vm in alpha:$pa beta:$pb; do
+	want=$(module_counts "${vm#*:}")
+	got=$($T/exitcount --host --vm="${vm%:*}" --csv --output=NR,COUNT | tail -n +2 | cut -d, -f3- | tr , ' ' | sort -n)
+	check "exitcount --host --vm=${vm%:*}: counts per reason = the module's for pid ${vm#*:} ($(echo "$want" | tr '\n' ';'))" \
+		test -n "$want" -a "$got" = "$want"
+done
+# --hist: the module's hist lines as buckets after the columns (CSV)
+$T/exitcount --host --vm=alpha --hist --csv --output=name,count,p50 >/tmp/hist.csv 2>&1
+check "exitcount --host --hist: alpha's buckets add up to at most each count, CPUID's to more than 0" \
+	awk -F, 'NR > 1 { s = 0; for (i = 6; i <= NF; i++) s += $i; if (s > $4) bad = 1; if ($3 == "CPUID" && s > 0) cpuid = 1 } END { exit bad || !cpuid }' /tmp/hist.csv
+$T/exitcount --host --prometheus >/tmp/prom.txt 2>&1
+check "exitcount --host --prometheus exits 0" test $? = 0
+check "--prometheus: CPUID exits of alpha and beta" sh -c \
+	"grep -q '^exitcount_exits_total{vm=\"alpha\",pid=\"$pa\",isa=\"[a-z]*\",reason=\"CPUID\"} [1-9]' /tmp/prom.txt &&
+	 grep -q '^exitcount_exits_total{vm=\"beta\",pid=\"$pb\",isa=\"[a-z]*\",reason=\"CPUID\"} [1-9]' /tmp/prom.txt"
+sed 's/^/# prom: /' /tmp/prom.txt
+kill $pa $pb
+wait $pa $pb 2>/dev/null
 
 # --- reliability (scope=vm): the host view is root's; exact counts with
 # vCPUs exiting at once; readers racing writers; isolation of VMs; VM
@@ -207,7 +251,7 @@ done
 check "objects back to its value at load ($obj0) after the test VMs are gone (now $obj1)" \
 	test -n "$obj0" -a "$obj0" = "$obj1"
 echo "# host view after the tests:"
-sed 's/^/#   /' /sys/kernel/debug/exitcount/vms 2>/dev/null | head -n 40
+grep -v '^handled ' $HV 2>/dev/null | sed 's/^/#   /' | head -n 40
 unload
 
 # --- module absent: KVM's own answers

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	TEST_ASSERT(hv0 && hv && ex0 && ex1 && cy && h.by_slot, "calloc");
 
 	CHECK_EQ(exit_hist_tasks_start(), 0, "hist trigger on kvm:kvm_exit keyed by thread");
-	CHECK_EQ(hostview_read(hv0), 0, "read %s/vms before", HOSTVIEW_DIR);
+	CHECK_EQ(hostview_read(hv0), 0, "read %s before", HOSTVIEW_DEV);
 	hv_set_by_slot(t, &hv0->all, ex0, cy);
 	tap_diag("before: objects %lld, lost %lld, all exits %llu", hv0->objects, hv0->lost,
 		 (unsigned long long)hv0->all.exits);

@@ -274,8 +274,8 @@ int main(int argc, char **argv)
 
 	CHECK_EQ(exit_hist_tasks_start(), 0, "hist trigger on kvm:kvm_exit keyed by thread");
 	/* scope=host: the guests' counts are then exactly these VMs' exits. */
-	CHECK_EQ(hostview_reset(), 0, "write 1 to %s/reset", HOSTVIEW_DIR);
-	CHECK_EQ(hostview_read(hv0), 0, "read %s/vms", HOSTVIEW_DIR);
+	CHECK_EQ(hostview_reset(), 0, "reset %s (EC_IOC_RESET)", HOSTVIEW_DEV);
+	CHECK_EQ(hostview_read(hv0), 0, "read %s", HOSTVIEW_DEV);
 
 	for (v = 0; v < (int)nr_vms; v++)
 		vms[v] = vm_create_vcpus(nr_vcpus);
@@ -309,7 +309,7 @@ int main(int argc, char **argv)
 	      "all %d vCPU threads were running at once (last started before first ended)", nw);
 
 	/* --- per VM: host view = tallies = trace */
-	CHECK_EQ(hostview_read(hv), 0, "read %s/vms with the VMs alive", HOSTVIEW_DIR);
+	CHECK_EQ(hostview_read(hv), 0, "read %s with the VMs alive", HOSTVIEW_DEV);
 	CHECK_EQ(hv->bad_lines, 0, "host view: only documented line formats (first other: \"%s\")",
 		 hv->first_bad);
 	CHECK_EQ(hv->lost, 0, "host view: lost 0");

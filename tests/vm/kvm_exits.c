@@ -284,9 +284,9 @@ int main(void)
 
 	/* The all-VMs counters then hold this program's VM only. */
 	err = hostview_reset();
-	CHECK_EQ(err, 0, "write 1 to %s/reset", HOSTVIEW_DIR);
+	CHECK_EQ(err, 0, "reset %s (EC_IOC_RESET)", HOSTVIEW_DEV);
 	err = hostview_read(hv0);
-	CHECK_EQ(err, 0, "read %s/vms", HOSTVIEW_DIR);
+	CHECK_EQ(err, 0, "read %s", HOSTVIEW_DEV);
 	CHECK(hv0->all.present && hv0->all.exits == 0 && hv0->all.nr_reasons == 0,
 	      "all exits 0 and no reason lines right after reset");
 	CHECK_EQ(hv0->bad_lines, 0, "host view: only documented line formats (first other: \"%s\")",
@@ -329,7 +329,7 @@ int main(void)
 		 io_reason_name(t));
 
 	err = hostview_read(hv);
-	CHECK_EQ(err, 0, "read %s/vms with the VM alive", HOSTVIEW_DIR);
+	CHECK_EQ(err, 0, "read %s with the VM alive", HOSTVIEW_DEV);
 	CHECK_EQ(hv->bad_lines, 0, "host view: only documented line formats (first other: \"%s\")",
 		 hv->first_bad);
 	CHECK_EQ(hv->lost, 0, "host view: lost 0 (no exit went uncounted)");
@@ -352,7 +352,7 @@ int main(void)
 
 	/* The all-VMs counters keep the destroyed VM's exits. */
 	err = hostview_read(hv);
-	CHECK_EQ(err, 0, "read %s/vms after the VM is gone", HOSTVIEW_DIR);
+	CHECK_EQ(err, 0, "read %s after the VM is gone", HOSTVIEW_DEV);
 	hostview_vm_of_pid(hv, pid, &n);
 	CHECK_EQ(n, 0, "host view: no VM of pid %d once destroyed", (int)pid);
 	CHECK_EQ(hv_set_by_slot(t, &hv->all, mod, mod_cycles), 0,

@@ -342,7 +342,7 @@ static int run_loaded(struct kvm_vm *vm, const char *sample, uint32_t n, uint32_
 	h.by_slot = calloc(t->nr_slots, sizeof(uint64_t));
 	TEST_ASSERT(handled && b.lo && b.hi && b.last_cycles && h.by_slot, "calloc");
 	nh = handled_read(t, handled, &badl);
-	CHECK(nh > 0 && !badl, "read %s/handled (%d lines)", HOSTVIEW_DIR, nh);
+	CHECK(nh > 0 && !badl, "read the handled lines of %s (%d lines)", HOSTVIEW_DEV, nh);
 	guest_cpuid(vm->vcpu, EC_LEAF_INFO, EC_INFO_HOST, r, NULL);
 	CHECK(r[EC_EBX] == EC_SCOPE_VM && r[EC_ECX], "0x4FFFFFFC/1: scope VM, TSC kHz %u",
 	      r[EC_ECX]);

@@ -14,7 +14,7 @@
  *    is below it; and CPUIDs between the sleeps are 4x faster than the
  *    shortest gap (99% of them at least).
  * Wall time becomes TSC cycles with the host's TSC kHz (0x4FFFFFFC/1).
- * The host view's hist file, read while the vCPU is stopped in user space
+ * The host view's hist lines, read while the vCPU is stopped in user space
  * after a HLT exit (the only exit then in progress), must show CPUID and
  * I/O buckets adding up to their counts exactly and HLT's to its count
  * less 1; the guest reads the I/O buckets through the protocol: they
@@ -59,7 +59,7 @@ DEFINE_GUEST_FN(guest_out_cpuids,
 
 _Static_assert(GUEST_PORT == 0x4ec, "guest_out_cpuids hard-codes GUEST_PORT");
 
-/* One VM's line of the hist file for a reason; or "hists vm N". */
+/* One VM's "hist" line of the host view for a reason. */
 struct hist_line {
 	bool present;
 	uint64_t exits;
@@ -67,7 +67,8 @@ struct hist_line {
 };
 
 struct hist_view {
-	long vm_hists;			/* "hists vm N host M" */
+	long vm_hists;			/* "hist allocated vm N host M" */
+	int buckets, first;		/* "hist buckets N first S" */
 	struct hist_line *by_slot;	/* this process's VM */
 };
 
@@ -100,15 +101,17 @@ static void sleep_at_io(struct kvm_vcpu *vcpu)
 	max_gap = gap > max_gap ? gap : max_gap;
 }
 
-/* HOSTVIEW_DIR/hist, the lines of this process's VM; 0 or -errno. */
+/* HOSTVIEW_DEV's hist lines, those of this process's VM; 0 or -errno. */
 static int hist_read(struct hist_view *v)
 {
 	char line[1024], name[64];
 	unsigned int id, nr, b;
 	int pid, n, pos;
-	FILE *f = fopen(HOSTVIEW_DIR "/hist", "r");
+	FILE *f = fopen(HOSTVIEW_DEV, "r");
 
 	v->vm_hists = -1;
+	v->buckets = -1;
+	v->first = -1;
 	if (!f)
 		return -errno;
 	memset(v->by_slot, 0, t->nr_slots * sizeof(*v->by_slot));
@@ -116,9 +119,10 @@ static int hist_read(struct hist_view *v)
 		struct hist_line h = { .present = true };
 		unsigned long long x;
 
-		if (sscanf(line, "hists vm %ld", &v->vm_hists) == 1)
+		if (sscanf(line, "hist allocated vm %ld", &v->vm_hists) == 1 ||
+		    sscanf(line, "hist buckets %d first %d", &v->buckets, &v->first) == 2)
 			continue;
-		if (sscanf(line, "vm %u pid %d reason %u %63s exits %llu buckets%n",
+		if (sscanf(line, "hist vm %u pid %d reason %u %63s exits %llu buckets%n",
 			   &id, &pid, &nr, name, &x, &pos) != 5 || pid != getpid())
 			continue;
 		h.exits = x;
@@ -204,7 +208,7 @@ static void check_out_run(struct kvm_vcpu *vcpu, struct hist_view *v)
 	struct kvm_regs regs;
 	bool in_range = true;
 
-	CHECK_EQ(hist_read(v), 0, "read %s/hist before the OUT run", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(v), 0, "read %s before the OUT run", HOSTVIEW_DEV);
 	io0 = v->by_slot[io];
 	cpuid0 = v->by_slot[cpuid];
 	memset(&regs, 0, sizeof(regs));
@@ -214,7 +218,7 @@ static void check_out_run(struct kvm_vcpu *vcpu, struct hist_view *v)
 	vcpu->on_io = sleep_at_io;
 	vcpu_call(vcpu, GUEST_FN(guest_out_cpuids), &regs);
 	vcpu->on_io = NULL;
-	CHECK_EQ(hist_read(v), 0, "read %s/hist after the OUT run", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(v), 0, "read %s after the OUT run", HOSTVIEW_DEV);
 	delta(&v->by_slot[io], &io0, d_io);
 	delta(&v->by_slot[cpuid], &cpuid0, d_cpuid);
 	lo_c = ns_to_cycles(min_gap);
@@ -251,7 +255,7 @@ static void check_cpuid_run(struct kvm_vcpu *vcpu, struct hist_view *v)
 	unsigned int b, last = 0;
 	struct kvm_regs regs;
 
-	CHECK_EQ(hist_read(v), 0, "read %s/hist before the CPUID run", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(v), 0, "read %s before the CPUID run", HOSTVIEW_DEV);
 	before = v->by_slot[cpuid];
 	memset(&regs, 0, sizeof(regs));
 	regs.rdi = 1;		/* one round: 1 OUT, no sleep */
@@ -260,7 +264,7 @@ static void check_cpuid_run(struct kvm_vcpu *vcpu, struct hist_view *v)
 	t0 = now_ns();
 	vcpu_call(vcpu, GUEST_FN(guest_out_cpuids), &regs);
 	wall = ns_to_cycles(now_ns() - t0);
-	CHECK_EQ(hist_read(v), 0, "read %s/hist after the CPUID run", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(v), 0, "read %s after the CPUID run", HOSTVIEW_DEV);
 	delta(&v->by_slot[cpuid], &before, d);
 	diag_buckets("CPUID run", d);
 	for (b = 0; b < EC_HIST_BUCKETS; b++) {
@@ -290,7 +294,7 @@ static void check_guest_read(struct kvm_vm *vm, struct hist_view *v)
 	const struct hist_line *h = &v->by_slot[ec_slot(t, nr)];
 	bool shift0 = true;
 
-	CHECK_EQ(hist_read(v), 0, "read %s/hist before the guest's read", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(v), 0, "read %s before the guest's read", HOSTVIEW_DEV);
 	e[0] = (struct cpuid_entry){ .leaf = EC_LEAF_COUNT, .subleaf = nr };
 	e[1] = (struct cpuid_entry){ .leaf = EC_LEAF_DETAIL, .subleaf = nr };
 	for (g = 0; g < EC_HIST_GROUPS; g++)
@@ -333,9 +337,11 @@ int main(void)
 	v.by_slot = calloc(t->nr_slots, sizeof(*v.by_slot));
 	v0.by_slot = calloc(t->nr_slots, sizeof(*v0.by_slot));
 	TEST_ASSERT(v.by_slot && v0.by_slot, "calloc");
-	CHECK_EQ(hist_read(&v0), 0, "read %s/hist", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(&v0), 0, "read %s", HOSTVIEW_DEV);
 	before = v0.vm_hists;
-	CHECK(before >= 0, "host view hist: a \"hists vm N host M\" line (%ld)", before);
+	CHECK(before >= 0, "host view: a \"hist allocated vm N host M\" line (%ld)", before);
+	CHECK(v0.buckets == EC_HIST_BUCKETS && v0.first == EC_HIST_FIRST_SHIFT,
+	      "host view: \"hist buckets %d first %d\"", v0.buckets, v0.first);
 
 	vm = vm_create();
 	guest_cpuid(vm->vcpu, EC_LEAF_INFO, EC_INFO_TOTAL_HI, r, NULL);
@@ -350,7 +356,7 @@ int main(void)
 	check_guest_read(vm, &v);
 
 	/* Stopped after the final HLT of a run: only that exit in progress. */
-	CHECK_EQ(hist_read(&v), 0, "read %s/hist with the vCPU stopped", HOSTVIEW_DIR);
+	CHECK_EQ(hist_read(&v), 0, "read %s with the vCPU stopped", HOSTVIEW_DEV);
 	check_sums(&v, "CPUID", vm->vcpu->exits_cpuid, 0);
 	check_sums(&v, io_reason_name(t), vm->vcpu->exits_io, 0);
 	check_sums(&v, "HLT", vm->vcpu->exits_hlt, 1);

@@ -355,7 +355,7 @@ int main(void)
 	cy = calloc(t->nr_slots, sizeof(uint64_t));
 	TEST_ASSERT(handled && b.lo && b.hi && h.by_slot && hb.by_slot && ex && cy, "calloc");
 	n = handled_read(t, handled, &bad_lines);
-	CHECK(n > 0 && !bad_lines, "read %s/handled (%d lines)", HOSTVIEW_DIR, n);
+	CHECK(n > 0 && !bad_lines, "read the handled lines of %s (%d lines)", HOSTVIEW_DEV, n);
 	CHECK_EQ(exit_hist_tasks_start(), 0, "hist trigger on kvm:kvm_exit keyed by thread");
 
 	a = vm_create();
@@ -392,7 +392,7 @@ int main(void)
 	      vb.msr);
 
 	/* The host view: each VM its own exits, as the trace saw them. */
-	CHECK_EQ(hostview_read(hv), 0, "read %s/vms", HOSTVIEW_DIR);
+	CHECK_EQ(hostview_read(hv), 0, "read %s", HOSTVIEW_DEV);
 	hostview_vm_of_pid(hv, getpid(), &n);
 	CHECK_EQ(n, 2, "host view: two VMs of pid %d", (int)getpid());
 	for (i = 0; i < hv->nr_vms && n == 2; i++) {

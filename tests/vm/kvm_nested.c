@@ -973,7 +973,7 @@ static void check_hostview(unsigned int rounds, bool vmx)
 	int err, n;
 
 	err = hostview_read(&hv);
-	CHECK_EQ(err, 0, "read %s/vms", HOSTVIEW_DIR);
+	CHECK_EQ(err, 0, "read %s", HOSTVIEW_DEV);
 	if (err)
 		return;
 	vm = hostview_vm_of_pid(&hv, getpid(), &n);

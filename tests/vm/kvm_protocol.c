@@ -3,7 +3,6 @@
  * kvm_protocol: the rules of the CPUID leaves, as a guest sees them.
  *
  *   kvm_protocol [--expect=vm|host|absent] [--save-ref=FILE] [--ref=FILE]
- *                [--no-hostview]
  *
  * --expect=vm (default) or host: exitcount.ko is loaded answering guests
  *   with that scope: signature and ABI, host info, undefined and unhandled
@@ -13,8 +12,6 @@
  * --save-ref=FILE: write the answers to leaves outside the protocol;
  * --ref=FILE: compare them with such a file from another run (e.g. with
  *   the module loaded vs. not).
- * --no-hostview: the host has no debugfs (debugfs=off); the handled set
- *   comes from the handled bitmap subleaves instead of the handled file.
  *
  * KVM's answer for a leaf it has no entry for (kvm_cpuid()): in the
  * hypervisor range, the class 0x4FFFFF00 has no entry either, so with an
@@ -205,29 +202,6 @@ static const struct ec_isa_table *check_info(uint32_t want_scope)
 	return t;
 }
 
-/*
- * Without the host view (debugfs=off), the handled set as the guest reads
- * it: the 0x4FFFFFFC/0x100+k bitmaps. Every named slot gets 0 or 1.
- */
-static int handled_from_bitmaps(const struct ec_isa_table *t, int8_t *by_slot)
-{
-	uint32_t r[EC_NR_REGS], nr;
-	unsigned int slot;
-	int n = 0;
-
-	for (slot = 0; slot < ec_other_slot(t); slot++) {
-		if (!t->names[slot])
-			continue;
-		nr = ec_slot_nr(t, slot);
-		q(EC_LEAF_INFO, EC_INFO_HANDLED + nr / EC_BITMAP_REASONS, r);
-		by_slot[slot] = (int8_t)(r[nr % EC_BITMAP_REASONS / 32] >> (nr % 32) & 1);
-		n++;
-	}
-	return n;
-}
-
-static bool no_hostview;
-
 /* d) and e) */
 static void check_reasons(const struct ec_isa_table *t, uint32_t want_scope)
 {
@@ -263,12 +237,10 @@ static void check_reasons(const struct ec_isa_table *t, uint32_t want_scope)
 	}
 
 	bad = 0;
-	n = no_hostview ? handled_from_bitmaps(t, handled) :
-			  handled_read(t, handled, &bad);
-	CHECK(n >= 0, "read %s (err %d)", no_hostview ?
-	      "the handled bitmaps (no host view)" : HOSTVIEW_DIR "/handled",
+	n = handled_read(t, handled, &bad);
+	CHECK(n >= 0, "read the handled lines of %s (err %d)", HOSTVIEW_DEV,
 	      n < 0 ? n : 0);
-	CHECK_EQ(bad, 0, "handled: every line is \"<nr> <name> <0|1>\" of a defined reason");
+	CHECK_EQ(bad, 0, "handled: every line is \"handled <nr> <name> <0|1>\" of a defined reason");
 	for (slot = 0; slot < ec_other_slot(t); slot++) {
 		if (!t->names[slot])
 			continue;
@@ -340,7 +312,6 @@ int main(int argc, char **argv)
 		{ "save-ref", required_argument, NULL, 's' },
 		{ "ref", required_argument, NULL, 'r' },
 		{ "tag", required_argument, NULL, 't' },
-		{ "no-hostview", no_argument, NULL, 'n' },
 		{ 0 }
 	};
 	const char *expect = "vm", *save = NULL, *ref = NULL, *tag = NULL;
@@ -355,9 +326,8 @@ int main(int argc, char **argv)
 		case 's': save = optarg; break;
 		case 'r': ref = optarg; break;
 		case 't': tag = optarg; break;
-		case 'n': no_hostview = true; break;
 		default:
-			fprintf(stderr, "usage: %s [--expect=vm|host|absent] [--save-ref=F] [--ref=F] [--tag=T] [--no-hostview]\n",
+			fprintf(stderr, "usage: %s [--expect=vm|host|absent] [--save-ref=F] [--ref=F] [--tag=T]\n",
 				argv[0]);
 			return 2;
 		}

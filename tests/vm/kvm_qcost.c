@@ -249,7 +249,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < NR_KINDS; i++)
 		kinds[i].none = measure(vm->vcpu, &kinds[i], n);
 
-	TEST_ASSERT(hostview_read(hv) == 0, "read " HOSTVIEW_DIR "/vms");
+	TEST_ASSERT(hostview_read(hv) == 0, "read " HOSTVIEW_DEV);
 	obj0 = hv->objects;
 	for (i = 0; i < nr_vms; i++) {
 		const struct exit_mix mix = { .outs = 1, .cpuids = 2, .rdmsrs = 1, .hlts = 1 };
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 		for (j = 0; j < idle[i]->nr_vcpus; j++, vcpus++)
 			vcpu_exit_mix(idle[i]->vcpus[j], &mix);
 	}
-	TEST_ASSERT(hostview_read(hv) == 0, "read " HOSTVIEW_DIR "/vms");
+	TEST_ASSERT(hostview_read(hv) == 0, "read " HOSTVIEW_DEV);
 	obj1 = hv->objects;
 	/* At least an object per VM (the module's "objects" line). */
 	CHECK(obj1 - obj0 >= (long long)nr_vms,

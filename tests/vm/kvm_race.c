@@ -11,7 +11,7 @@
  * scheduled), and check every answer against their previous one in
  * guest code; vCPUs 2 and 3 exit (OUT, CPUID, RDMSR, HLT) until the
  * readers are done. Meanwhile a host thread reads
- * /sys/kernel/debug/exitcount/vms in a tight loop, and another creates
+ * /dev/exitcount in a tight loop, and another creates
  * and destroys small VMs (each runs a few exits), so VMs enter and leave
  * the module's lists under the readers.
  *
@@ -495,7 +495,7 @@ int main(int argc, char **argv)
 	CHECK_EQ(hr->all_below_vms, 0, "host reader: all-VMs line >= the sum of the VM lines");
 
 	/* The host reader's last values are at most the final ones. */
-	CHECK_EQ(hostview_read(hr->hv), 0, "read %s/vms after the race", HOSTVIEW_DIR);
+	CHECK_EQ(hostview_read(hr->hv), 0, "read %s after the race", HOSTVIEW_DEV);
 	all = &hr->seen[MAX_SEEN];
 	n = 0;
 	for (i = 0; i < hr->hv->nr_vms; i++) {

@@ -403,7 +403,7 @@ int main(int argc, char **argv)
 	t = ec_table_for_isa(host_cpu_isa());
 	errno = 0;
 	TEST_ASSERT(t, "host CPU is neither AMD nor Intel");
-	CHECK(access(HOSTVIEW_DIR "/vms", R_OK) == 0, "exitcount is loaded at the start");
+	CHECK(access(HOSTVIEW_DEV, R_OK) == 0, "exitcount is loaded at the start");
 
 	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		   -1, 0);

@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	/* per-VM lines of the host view: both VMs, each its own count */
 	hv = calloc(1, sizeof(*hv));
 	TEST_ASSERT(hv, "calloc");
-	CHECK_EQ(hostview_read(hv), 0, "read %s/vms", HOSTVIEW_DIR);
+	CHECK_EQ(hostview_read(hv), 0, "read %s", HOSTVIEW_DEV);
 	CHECK(!strcmp(hv->scope, host ? "host" : "vm"), "host view: scope %s",
 	      hv->scope);
 	hostview_vm_of_pid(hv, getpid(), &n);

@@ -632,7 +632,7 @@ static bool parse_reason(struct hv_set *s, const char *rest)
 
 int hostview_read(struct hostview *hv)
 {
-	char line[512], word[16];
+	char line[1024], word[16];
 	unsigned long long ex, cy;
 	long id, pid;
 	int end, i, err;
@@ -641,21 +641,32 @@ int hostview_read(struct hostview *hv)
 	memset(hv, 0, sizeof(*hv));
 	hv->objects = -1;
 	hv->lost = -1;
-	f = fopen(HOSTVIEW_DIR "/vms", "r");
+	hv->tsc_khz = -1;
+	f = fopen(HOSTVIEW_DEV, "r");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		end = 0;
-		if (sscanf(line, "isa %15s%n", word, &end) == 1 && !line[end]) {
+		if (!hv->version) {
+			/* the first line, and only it, names the layout */
+			if (sscanf(line, EC_HOSTVIEW_MAGIC " %d%n", &hv->version,
+				   &end) != 1 || line[end] || hv->version != EC_HOSTVIEW_VERSION) {
+				hv->version = -1;
+				hv_bad(hv, line);
+			}
+		} else if (sscanf(line, "isa %15s%n", word, &end) == 1 && !line[end]) {
 			snprintf(hv->isa, sizeof(hv->isa), "%s", word);
 		} else if (sscanf(line, "scope %15s%n", word, &end) == 1 &&
 			   !line[end]) {
 			snprintf(hv->scope, sizeof(hv->scope), "%s", word);
-		} else if ((sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 ||
-			    sscanf(line, "lost %lld%n", &hv->lost, &end) == 1) &&
-			   !line[end]) {
-			continue;	/* the module's own bookkeeping */
+		} else if (!strncmp(line, "handled ", 8) || !strncmp(line, "hist ", 5) ||
+			   ((sscanf(line, "tsc_khz %lld%n", &hv->tsc_khz, &end) == 1 ||
+			     sscanf(line, "objects %lld%n", &hv->objects, &end) == 1 ||
+			     sscanf(line, "lost %lld%n", &hv->lost, &end) == 1) &&
+			    !line[end])) {
+			/* handled_read()'s, kvm_hist's; the host's TSC rate; bookkeeping */
+			continue;
 		} else if (sscanf(line, "vm %ld pid %ld %n", &id, &pid, &end) == 2) {
 			struct hv_vm *vm = NULL;
 
@@ -728,12 +739,12 @@ struct hv_vm *hostview_vm_of_pid(struct hostview *hv, long pid, int *n)
 
 int hostview_reset(void)
 {
-	int fd = open(HOSTVIEW_DIR "/reset", O_WRONLY);
+	int fd = open(HOSTVIEW_DEV, O_RDONLY);
 	int err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "1\n", 2) != 2)
+	if (ioctl(fd, EC_IOC_RESET))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;
@@ -803,13 +814,15 @@ int handled_read(const struct ec_isa_table *t, int8_t *by_slot, int *bad)
 
 	*bad = 0;
 	memset(by_slot, -1, t->nr_slots);
-	f = fopen(HOSTVIEW_DIR "/handled", "r");
+	f = fopen(HOSTVIEW_DEV, "r");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		end = 0;
-		if (sscanf(line, "%u %63s %u%n", &nr, name, &flag, &end) != 3 ||
+		if (strncmp(line, "handled ", 8) != 0)
+			continue;	/* hostview_read()'s */
+		if (sscanf(line, "handled %u %63s %u%n", &nr, name, &flag, &end) != 3 ||
 		    line[end] || flag > 1) {
 			tap_diag("handled: bad line \"%s\"", line);
 			(*bad)++;

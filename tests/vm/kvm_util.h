@@ -4,7 +4,7 @@
  * (tools/testing/selftests/kvm): a VM with one or more vCPUs in 32-bit
  * flat protected mode (no paging), guest functions written as inline
  * assembly beside the host code, TAP output, and readers for the module's
- * debugfs host view and the kvm:kvm_exit trace event.
+ * host view (/dev/exitcount) and the kvm:kvm_exit trace event.
  *
  * No in-kernel irqchip (unless asked for): a guest HLT exits to user space
  * (KVM_EXIT_HLT), and so does every OUT (KVM_EXIT_IO). The host counts both, and the callers
@@ -24,6 +24,7 @@
 
 #include <linux/kvm.h>
 
+#include <exitcount/hostview.h>
 #include <exitcount/protocol.h>
 #include <exitcount/reasons.h>
 
@@ -256,7 +257,7 @@ const char *rdmsr_reason_name(const struct ec_isa_table *t);
 
 /* ------------------------------------------------------ host view */
 
-#define HOSTVIEW_DIR	"/sys/kernel/debug/exitcount"
+#define HOSTVIEW_DEV	EC_HOSTVIEW_DEV
 #define HV_MAX_REASONS	512
 #define HV_MAX_VMS	16
 
@@ -283,8 +284,10 @@ struct hv_vm {
 };
 
 struct hostview {
+	int version;		/* of the first line; 0 if it had none */
 	char isa[16];
 	char scope[16];
+	long long tsc_khz;
 	long long objects;
 	long long lost;
 	int nr_vms;
@@ -294,11 +297,11 @@ struct hostview {
 	char first_bad[256];
 };
 
-/* Parse HOSTVIEW_DIR/vms; returns 0 or -errno. */
+/* Parse HOSTVIEW_DEV but its handled lines; returns 0 or -errno. */
 int hostview_read(struct hostview *hv);
 /* The only VM of @pid (NULL if none); *@n gets how many there are. */
 struct hv_vm *hostview_vm_of_pid(struct hostview *hv, long pid, int *n);
-/* Write "1" to HOSTVIEW_DIR/reset; returns 0 or -errno. */
+/* EC_IOC_RESET on HOSTVIEW_DEV; returns 0 or -errno. */
 int hostview_reset(void);
 /*
  * Re-read @hv until its objects line says @want (freed VMs go after an
@@ -315,7 +318,7 @@ int hv_set_by_slot(const struct ec_isa_table *t, const struct hv_set *s,
 		   uint64_t *exits, uint64_t *cycles);
 
 /*
- * Parse HOSTVIEW_DIR/handled into @by_slot (nr_slots entries): -1 not
+ * Parse the handled lines of HOSTVIEW_DEV into @by_slot (nr_slots entries): -1 not
  * listed, else the 0/1 flag. Returns the number of lines or -errno;
  * *@bad gets the number of lines that did not parse or named a reason
  * inconsistently with the table.

@@ -236,7 +236,7 @@ ec_build_progs() { # DIR [PROG...]
 	shift
 	[ $# -gt 0 ] || set -- kvm_protocol kvm_exits kvm_hist kvm_scope kvm_concurrent \
 		kvm_race kvm_isolation kvm_churn kvm_reload kvm_fuzz kvm_nested kvm_regs \
-		hostview_perms
+		hostview_perms kvm_hold
 	mkdir -p "$out"
 	for p in "$@"; do
 		ec_quiet "$EC_WORK/build-$p.log" gcc "${cflags[@]}" -pthread -o "$out/$p" \

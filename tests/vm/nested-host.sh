@@ -47,7 +47,7 @@ main() {
 	pid=$(guest loaded /tmp/guest1.log)
 	wait_for /tmp/guest1.log
 	echo "=== hostview"
-	cat /sys/kernel/debug/exitcount/vms
+	cat /dev/exitcount
 	echo "=== guest-pid"
 	echo "$pid"
 	kill "$pid"

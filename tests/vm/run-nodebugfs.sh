@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # exitcount without debugfs (make check suite vm-nodebugfs): the emulated
-# AMD host boots with debugfs=off, where the host view cannot exist; the
-# module must still load, count and answer guests. Prints TAP and
+# AMD host boots with debugfs=off; the module must still load, count,
+# answer guests and show its host view (/dev/exitcount). Prints TAP and
 # "N passed, M failed". Environment: lib.sh's (KVER, KEEP=1, EXITCOUNT_KO,
 # TMPDIR, V=1) and VM_TIMEOUT (seconds QEMU may run, default 300).
 set -u
@@ -18,7 +18,7 @@ ec_ensure_deps svm
 ec_make_workdir
 build_ok=1
 ec_build_module || build_ok=0
-ec_build_progs "$EC_WORK/progs" kvm_protocol kvm_regs
+ec_build_progs "$EC_WORK/progs" kvm_protocol kvm_exits kvm_regs kvm_hist
 ec_make_initramfs svm "$EC_WORK/progs" "$EC_VMDIR/nodebugfs-host.sh" "$EC_WORK/initrd.gz"
 EC_APPEND="$EC_APPEND debugfs=off"
 E9=$EC_WORK/e9.txt

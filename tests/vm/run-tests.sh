@@ -37,6 +37,14 @@ ec_make_workdir
 build_ok=1
 ec_build_module || build_ok=0
 ec_build_progs "$EC_WORK/progs"
+# The CLI for exitcount --host in the emulated host; promtool checks its
+# --prometheus output here afterwards (Debian's promtool is not static).
+ec_ensure_pkgs libcpuid-dev pkg-config prometheus
+if ! ec_quiet "$EC_WORK/build-cli.log" make -C "$EC_ROOT/guest-cli" exitcount; then
+	cat "$EC_WORK/build-cli.log" >&2
+	ec_die "building the exitcount CLI failed"
+fi
+cp "$EC_ROOT/guest-cli/exitcount" "$EC_WORK/progs/"
 cat >"$EC_WORK/progs/config.sh" <<EOF
 CHURN_VMS=${CHURN_VMS:-1000}
 FUZZ_CPUIDS=${FUZZ_CPUIDS:-100000}
@@ -69,6 +77,15 @@ ec_log "$ISA: $EMU ran $((t2 - t1)) s (status $emu_rc)"
 	if [ "$emu_rc" = 124 ]; then
 		echo "not ok - $EMU finished within ${VM_TIMEOUT} s"
 	fi
-	ec_e9_extract "$E9" "# exitcount-vm-tests: begin" "# exitcount-vm-tests: end"
+	ec_e9_extract "$E9" "# exitcount-vm-tests: begin" "# exitcount-vm-tests: end" |
+		tee "$EC_WORK/e9.tap"
+	sed -n 's/^# prom: //p' "$EC_WORK/e9.tap" >"$EC_WORK/prom.txt"
+	out=
+	if [ -s "$EC_WORK/prom.txt" ] && out=$(promtool check metrics <"$EC_WORK/prom.txt" 2>&1); then
+		echo "ok - promtool check metrics: exitcount --host --prometheus of the emulated host"
+	else
+		echo "not ok - promtool check metrics: exitcount --host --prometheus of the emulated host"
+		echo "${out:-(no output)}" | sed 's/^/#   /'
+	fi
 } >"$EC_WORK/report.in"
 ec_finish "$ISA" "$EC_WORK/report.in" "$E9" "$SERIAL" "$t0"
