@@ -7,6 +7,7 @@ sections sit inside the host's guest1/guest2 sections.
 """
 import json
 import re
+import subprocess
 import sys
 
 CPUID = 0x72  # SVM exit code of CPUID: the nested test runs on SVM
@@ -114,6 +115,33 @@ def check_hostview(host, last_read):
         "CPUID exits the guest read last", f"read {last_read}\n" + "\n".join(hv))
 
 
+def check_host_cli(host):
+    """exitcount --host names the QEMU VM by its -name; --prometheus too."""
+    pid = host.get("guest-pid", ["?"])[0].strip()
+    t = host.get("host-table", [])
+    tap(rc_of(t) == 0 and any(re.match(rf"^VM l2-loaded, pid {re.escape(pid)}: "
+                                       r"\d+ exits$", x) for x in t),
+        "exitcount --host --vm=l2-loaded: QEMU's -name guest=l2-loaded, "
+        f"pid {pid}", "\n".join(t))
+    row = [x for x in t if re.match(rf"^0x{CPUID:03x} CPUID ", x)]
+    tap(len(row) == 1 and int(row[0].split()[2]) > 0,
+        "exitcount --host: the VM's CPUID row has exits", "\n".join(t))
+    prom = host.get("host-prometheus", [])
+    tap(any(re.match(r'^exitcount_exits_total\{vm="l2-loaded",pid="'
+                     rf'{re.escape(pid)}",isa="svm",reason="CPUID"\}} [1-9]', x)
+            for x in prom),
+        "exitcount --host --prometheus: the VM's CPUID exits by its name",
+        "\n".join(prom))
+    try:
+        p = subprocess.run(["promtool", "check", "metrics"], check=False,
+                           input="\n".join(prom) + "\n", text=True,
+                           capture_output=True)
+        tap(p.returncode == 0, "promtool check metrics: --prometheus output",
+            p.stdout + p.stderr)
+    except OSError as e:
+        tap(False, "promtool check metrics: --prometheus output", e)
+
+
 def check_absent(host):
     g = guest_sections(host, "guest2")
     a = g.get("absent", [])
@@ -138,6 +166,7 @@ def main():
     check_table(g)
     check_json(g)
     check_hostview(host, check_raw(g))
+    check_host_cli(host)
     tap(rc_of(host.get("rmmod", [])) == 0, "rmmod exitcount while KVM is loaded")
     check_absent(host)
     check_dmesg(host)

@@ -11,7 +11,8 @@
 GUEST_TIMEOUT=300
 
 guest() { # MODE LOG: boot a guest in the background; print its pid
-	qemu-system-x86_64 -L /usr/share/qemu -M microvm -enable-kvm -cpu host \
+	qemu-system-x86_64 -name "guest=l2-$1" -L /usr/share/qemu -M microvm \
+		-enable-kvm -cpu host \
 		-m 256 -nodefaults -no-user-config -nographic -serial stdio \
 		-kernel /guest/vmlinuz -initrd /guest/initrd.gz -no-reboot \
 		-append "console=ttyS0 quiet panic=-1 ecmode=$1" \
@@ -48,6 +49,11 @@ main() {
 	wait_for /tmp/guest1.log
 	echo "=== hostview"
 	cat /dev/exitcount
+	echo "=== host-table"
+	exitcount --host --vm=l2-loaded
+	echo "rc=$?"
+	echo "=== host-prometheus"
+	exitcount --host --prometheus
 	echo "=== guest-pid"
 	echo "$pid"
 	kill "$pid"

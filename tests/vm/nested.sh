@@ -89,7 +89,7 @@ host_initramfs() { # OUT
 	local root=$EC_WORK/host-root f
 	mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,guest,usr/share/qemu}
 	cp /bin/busybox "$root/bin/"
-	cp "$EC_WORK/progs/e9cat" "$root/bin/"
+	cp "$EC_WORK/progs/e9cat" "$EC_WORK/exitcount" "$root/bin/"
 	copy_with_libs "$root" /usr/bin/kmod /usr/bin/qemu-system-x86_64
 	for f in modprobe rmmod lsmod modinfo depmod; do
 		ln -s /usr/bin/kmod "$root/sbin/$f"
@@ -164,6 +164,10 @@ demo_show() {
 	echo
 	guest_table | grep -v '^rc='
 	echo
+	echo ">>> the same VM seen from the emulated host (exitcount --host --vm=l2-loaded):"
+	echo
+	section host-table <"$EC_WORK/out.txt" | grep -v '^rc='
+	echo
 	echo ">>> done: the emulated host powered off; work files removed"
 }
 
@@ -179,6 +183,7 @@ main() {
 		echo "# exitcount nested flow (dkms, modprobe, Linux guest), kernel $KVER"
 		cat "$EC_WORK/out.txt"
 	} >"$EC_WORK/tap.txt"
+	ec_ensure_pkgs prometheus	# promtool, for --prometheus
 	python3 "$EC_VMDIR/nested-check.py" "$EC_WORK/out.txt" >>"$EC_WORK/tap.txt"
 	ec_tap_report "$EC_WORK/tap.txt" "$MARKER"
 }
