@@ -26,7 +26,6 @@ krt=$(newest '6\.1\.0-[0-9]+-rt-amd64')
 # Bochs (VMX) runs are the longest: half of them beside the rest.
 bochs_suites() {
 	suite vm-vmx tests/vm/run-vmx.sh
-	suite vm-qcost-vmx tests/vm/run-qcost.sh vmx
 	suite vm-vmx-6.12 on_kernel 6.12 "$k612" tests/vm/run-vmx.sh
 	suite vm-vmx-sid env KERNEL_FROM=debian-sid tests/vm/run-vmx.sh
 }
@@ -46,6 +45,7 @@ suite vm-qcost-6.12 on_kernel 6.12 "$k612" tests/vm/run-qcost.sh
 # Debian's newest kernel (sid), whatever it is on the day
 suite vm-svm-sid env KERNEL_FROM=debian-sid tests/vm/run-svm.sh
 suite vm-vmx-rt on_kernel PREEMPT_RT "$krt" tests/vm/run-vmx.sh
+suite vm-qcost-vmx tests/vm/run-qcost.sh vmx
 suite vm-qcost-vmx-6.12 on_kernel 6.12 "$k612" tests/vm/run-qcost.sh vmx
 
 suites_report
