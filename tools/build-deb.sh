@@ -10,6 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The CLI's tests run in make check (tests/cli; tests/deb builds with
+# them on, DEB_BUILD_OPTIONS=""). A user's make deb leaves them out: one
+# needs promtool, and Debian's prometheus package that has it also starts
+# a Prometheus server.
+export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-nocheck}
+
 out=$(realpath -m "${DEB_OUT:-build/deb}")
 version=$(sed -n 's/^#define EXITCOUNT_VERSION "\(.*\)"$/\1/p' include/exitcount/version.h)
 src=$out/exitcount-$version
