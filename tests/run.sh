@@ -23,7 +23,7 @@ newest() { # REGEX: the newest kernel in /lib/modules matching it
 }
 k612=$(newest '6\.12\.[0-9]+\+deb12-amd64')
 krt=$(newest '6\.1\.0-[0-9]+-rt-amd64')
-# Bochs (VMX) runs are the longest: half of them beside the rest.
+# Bochs (VMX) runs are the longest: three of the seven run beside the rest.
 bochs_suites() {
 	suite vm-vmx tests/vm/run-vmx.sh
 	suite vm-vmx-6.12 on_kernel 6.12 "$k612" tests/vm/run-vmx.sh
