@@ -5,8 +5,9 @@
  *   kvm_qcost --scope=host|vm [--vms=K] [--n=N] [--limit=1.10]
  *             [--totals-limit=1.5] [--totals-base=cpuid0|kvm] [--bench]
  *
- * One vCPU times N exits of each kind in a guest loop (CPU time of its
- * thread / N, as tests/bench/exit_loop.c does): plain CPUID (leaf 0), and
+ * One vCPU times N exits of each kind in guest loops (CPU time of its
+ * thread / exits, as tests/bench/exit_loop.c does, the cheapest of
+ * CHUNKS loops of N / CHUNKS exits): plain CPUID (leaf 0), and
  * every protocol leaf: 0x4FFFFFFF, 0x4FFFFFFE and 0x4FFFFFFD with ECX = the
  * CPUID reason, 0x4FFFFFFC subleaves 0, 1, 2, 0x100, 0x200; and 0x4FFFFFFB,
  * next to the protocol but answered by KVM (its search of the VM's CPUID
@@ -89,7 +90,7 @@ static double thread_ns(void)
 }
 
 /* ns per exit of @n CPUIDs of @k in one guest run. */
-static double measure(struct kvm_vcpu *v, const struct kind *k, uint32_t n)
+static double measure_run(struct kvm_vcpu *v, const struct kind *k, uint32_t n)
 {
 	struct kvm_regs regs;
 	double t0;
@@ -102,6 +103,27 @@ static double measure(struct kvm_vcpu *v, const struct kind *k, uint32_t n)
 	t0 = thread_ns();
 	vcpu_call(v, GUEST_FN(guest_qloop), &regs);
 	return (thread_ns() - t0) / n;
+}
+
+/*
+ * The cheapest of CHUNKS runs of @n / CHUNKS exits: the clock counts
+ * instructions, but an interrupt that lands in a run (a timer of one of
+ * the idle VMs' threads, say) is charged to it. One such run made a
+ * constant-cost leaf 2.2x dearer in a CI run; the module's own cost is in
+ * every run, so the minimum keeps it and drops the stray.
+ */
+#define CHUNKS	5
+static double measure(struct kvm_vcpu *v, const struct kind *k, uint32_t n)
+{
+	double best = measure_run(v, k, n / CHUNKS), ns;
+	unsigned int i;
+
+	for (i = 1; i < CHUNKS; i++) {
+		ns = measure_run(v, k, n / CHUNKS);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
 }
 
 static void warm_up(struct kvm_vcpu *v)
