@@ -115,11 +115,12 @@ static double measure_run(struct kvm_vcpu *v, const struct kind *k, uint32_t n)
 #define CHUNKS	5
 static double measure(struct kvm_vcpu *v, const struct kind *k, uint32_t n)
 {
-	double best = measure_run(v, k, n / CHUNKS), ns;
+	double best = measure_run(v, k, n / CHUNKS);
 	unsigned int i;
 
 	for (i = 1; i < CHUNKS; i++) {
-		ns = measure_run(v, k, n / CHUNKS);
+		double ns = measure_run(v, k, n / CHUNKS);
+
 		if (ns < best)
 			best = ns;
 	}
