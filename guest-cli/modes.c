@@ -38,9 +38,13 @@ void ec_view_init(struct ec_view *v, const struct ec_opts *o,
 		  bool header, enum ec_col_id *dfl)
 {
 	const struct ec_view init = { snap, mode, o->format, o->cols,
-				      o->nr_cols, header, o->interval, NULL };
+				      o->nr_cols, header, o->interval, NULL,
+				      false };
 
 	*v = init;
+	/* --hist REASON... as a table, no --output: charts (guest and host) */
+	v->charts = o->hist && o->nr_reasons && mode == EC_MODE_REASONS &&
+		    o->format == EC_FMT_TABLE && !o->nr_cols;
 	if (!o->nr_cols || o->format == EC_FMT_JSON) {
 		v->nr_cols = ec_default_columns(mode, o->all, snap->hist,
 						o->format == EC_FMT_JSON, dfl);
@@ -130,12 +134,7 @@ static enum ec_exit run_reasons(const struct ec_opts *o, struct ec_src *src,
 	if (!w->nrs && !w->all)
 		ec_drop_idle(&snap, false);
 	ec_sort(&snap, o->sort);
-	/* --hist REASON... without --output: charts instead of the table */
-	if (o->hist && w->nrs && o->format == EC_FMT_TABLE && !o->raw &&
-	    !o->nr_cols)
-		ec_print_hist(stdout, &snap);
-	else
-		show(o, src, &snap, EC_MODE_REASONS, true);
+	show(o, src, &snap, EC_MODE_REASONS, true);
 	ec_snapshot_free(&snap);
 	return EC_EXIT_OK;
 }

@@ -53,10 +53,10 @@ void ec_view_init(struct ec_view *v, const struct ec_opts *o,
 		  const struct ec_snapshot *snap, enum ec_mode mode,
 		  bool header, enum ec_col_id *dfl);
 
-/* --watch: SIGINT and SIGTERM end it; sleep @seconds, false once they did. */
 /* --hist, or a column made of the histograms. */
 bool ec_wants_hist(const struct ec_opts *o);
 
+/* --watch: SIGINT and SIGTERM end it; sleep @seconds, false once they did. */
 void ec_catch_signals(void);
 bool ec_nap(double seconds);
 double ec_now(void);

@@ -368,7 +368,10 @@ static void print_host_table(FILE *out, const struct ec_view *v, size_t n)
 			fprintf(out, "%.0f exits/s\n", t->rate);
 		else
 			fprintf(out, "%" PRIu64 " exits\n", t->count);
-		print_table(out, &v[i]);
+		if (v[i].charts)
+			ec_print_hist(out, v[i].snap);
+		else
+			print_table(out, &v[i]);
 	}
 }
 
@@ -413,6 +416,8 @@ void ec_print(FILE *out, const struct ec_view *v)
 		print_json(out, v);
 	else if (v->format == EC_FMT_CSV)
 		print_csv(out, v);
+	else if (v->charts)
+		ec_print_hist(out, v->snap);
 	else
 		print_table(out, v);
 }

@@ -29,6 +29,7 @@ struct ec_view {
 	bool header;		/* table and CSV: print the header line */
 	double interval;	/* --watch: seconds, for JSON */
 	const struct ec_vm_label *vm;	/* --host; NULL in a guest */
+	bool charts;		/* table: ec_print_hist()'s charts instead */
 };
 
 void ec_print(FILE *out, const struct ec_view *v);

@@ -631,6 +631,12 @@ r = {x["name"]: x for x in d["vms"][0]["reasons"]}
 assert r["CPUID"]["buckets"][3:6] == [6, 3, 2] and r["CPUID"]["est_p50_ns"] == 1024
 assert r["HLT"]["buckets"][12] == 10'
 ok $? "--host --hist --json: each reason's buckets and estimates"
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --hist cpuid
+[ "$rc" -eq 0 ] && [ "$(grep -c '^VM ' "$tmp/out")" -eq 3 ] &&
+	! grep -q '^   NR NAME' "$tmp/out" &&
+	[ "$(awk '/^VM beta/ { on = 1; next } /^$/ { on = 0 } on' "$tmp/out" | grep -c '^ *[0-9.]*[nmu]*s  *[0-9.]*[nmu]*s  *[0-9]* #')" -eq 3 ] &&
+	grep -q '^0x072 CPUID: 30 exits, 30 timed; estimated from log2 buckets: P50 896ns' "$tmp/out"
+ok $? "--host --hist REASON: a bar chart per VM instead of the table, as in a guest"
 ec --host --replay="$hv" --hist
 [ "$rc" -eq 1 ] && grep -q "no exit time histograms" "$tmp/err"
 ok $? "--host --hist on a host view without hist lines: exit 1, says so"
