@@ -303,8 +303,9 @@ static void prom_label(FILE *out, const char *key, const char *value,
 	fputc('"', out);
 }
 
+/* The VM's and reason's labels; @le, if not NULL, a bucket's too. */
 static void prom_labels(FILE *out, const struct ec_view *v,
-			const struct ec_row *row)
+			const struct ec_row *row, const char *le)
 {
 	char pid[24];
 
@@ -317,6 +318,10 @@ static void prom_labels(FILE *out, const struct ec_view *v,
 	prom_label(out, "isa", v->snap->host.table->isa_name, true);
 	fputc(',', out);
 	prom_label(out, "reason", row->name ? row->name : "?", false);
+	if (le) {
+		fputc(',', out);
+		prom_label(out, "le", le, false);
+	}
 	fputc('}', out);
 }
 
@@ -343,7 +348,7 @@ static void prom_family(FILE *out, const struct ec_view *v, size_t n,
 				continue;
 			fputs(seconds ? "exitcount_exit_seconds_total" :
 			      "exitcount_exits_total", out);
-			prom_labels(out, &v[i], row);
+			prom_labels(out, &v[i], row, NULL);
 			if (seconds)
 				fprintf(out, " %.9f\n",
 					(double)row->time_ns / 1e9);
@@ -351,6 +356,58 @@ static void prom_family(FILE *out, const struct ec_view *v, size_t n,
 				fprintf(out, " %" PRIu64 "\n", row->count);
 		}
 	}
+}
+
+/*
+ * One VM's and reason's histogram: a cumulative bucket per log2 edge, in
+ * seconds (every series the same edges, so that histogram_quantile() can
+ * sum them over VMs), +Inf, then the sum and count of the exits timed.
+ */
+static void prom_hist_series(FILE *out, const struct ec_view *v,
+			     const struct ec_row *row)
+{
+	const struct ec_host *h = &v->snap->host;
+	uint64_t below = 0;
+	unsigned int b;
+	char le[32];
+
+	for (b = 0; b < h->hist_buckets; b++) {
+		below += row->hist[b];
+		if (b + 1 < h->hist_buckets)
+			snprintf(le, sizeof(le), "%.6g",
+				 (double)ec_hist_edge(h, b + 1) /
+				 (1e3 * h->tsc_khz));
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		fputs("exitcount_exit_duration_seconds_bucket", out);
+		prom_labels(out, v, row, le);
+		fprintf(out, " %" PRIu64 "\n", below);
+	}
+	fputs("exitcount_exit_duration_seconds_sum", out);
+	prom_labels(out, v, row, NULL);
+	fprintf(out, " %.9f\n", (double)row->time_ns / 1e9);
+	fputs("exitcount_exit_duration_seconds_count", out);
+	prom_labels(out, v, row, NULL);
+	fprintf(out, " %" PRIu64 "\n", below);
+}
+
+/* --hist: the histograms, if the host view has them and times are known. */
+static void prom_hist(FILE *out, const struct ec_view *v, size_t n)
+{
+	size_t i, r;
+
+	if (!n || !v[0].snap->hist || !v[0].snap->host.tsc_khz)
+		return;
+	fputs("# HELP exitcount_exit_duration_seconds Host time of each of the "
+	      "VM's exits of the reason, from the exit to the next entry, by "
+	      "log2 bucket.\n"
+	      "# TYPE exitcount_exit_duration_seconds histogram\n", out);
+	for (i = 0; i < n; i++)
+		for (r = 0; r < v[i].snap->nr_rows; r++)
+			if (v[i].snap->rows[r].handled &&
+			    v[i].snap->rows[r].time_known)
+				prom_hist_series(out, &v[i],
+						 &v[i].snap->rows[r]);
 }
 
 static void print_host_table(FILE *out, const struct ec_view *v, size_t n)
@@ -387,6 +444,7 @@ void ec_print_host(FILE *out, const struct ec_view *head,
 	case EC_FMT_PROMETHEUS:
 		prom_family(out, v, n, false);
 		prom_family(out, v, n, true);
+		prom_hist(out, v, n);
 		break;
 	case EC_FMT_CSV:
 		if (!n && head->header) {

@@ -667,18 +667,36 @@ else
 	ok $? "--host without the module: exit 3, no /dev/exitcount"
 fi
 
+# promtool check metrics on the last output; missing, a failure
+promtool_ok() {
+	if command -v promtool >/dev/null; then
+		promtool check metrics <"$tmp/out" >"$tmp/err" 2>&1
+		ok $? "$1 passes promtool check metrics"
+	else
+		ok 1 "$1 passes promtool check metrics (promtool missing: tests/deps.sh installs prometheus)"
+	fi
+}
+
 ec --host --replay="$hv" --proc="$proc" --prometheus
 [ "$rc" -eq 0 ] &&
 	grep -qx 'exitcount_exits_total{vm="alpha",pid="213",isa="svm",reason="CPUID"} 11' "$tmp/out" &&
 	grep -qx 'exitcount_exit_seconds_total{vm="beta",pid="214",isa="svm",reason="IOIO"} 0.004000000' "$tmp/out" &&
 	grep -qx '# TYPE exitcount_exits_total counter' "$tmp/out"
 ok $? "--host --prometheus: exits and seconds counters per VM and reason"
-if command -v promtool >/dev/null; then
-	promtool check metrics <"$tmp/out" >"$tmp/err" 2>&1
-	ok $? "--host --prometheus passes promtool check metrics"
-else
-	ok 1 "--host --prometheus passes promtool check metrics (promtool missing: tests/deps.sh installs prometheus)"
-fi
+promtool_ok "--host --prometheus"
+ec --host --replay="$fx/host-hist.view" --proc="$proc" --prometheus --hist
+h='exitcount_exit_duration_seconds'
+l='vm="beta",pid="214",isa="svm",reason="IOIO"'
+[ "$rc" -eq 0 ] && grep -qx "# TYPE $h histogram" "$tmp/out" &&
+	grep -qx "${h}_bucket{$l,le=\"4.096e-06\"} 0" "$tmp/out" &&
+	grep -qx "${h}_bucket{$l,le=\"8.192e-06\"} 900" "$tmp/out" &&
+	grep -qx "${h}_bucket{$l,le=\"1.6384e-05\"} 990" "$tmp/out" &&
+	grep -qx "${h}_bucket{$l,le=\"+Inf\"} 1000" "$tmp/out" &&
+	grep -qx "${h}_count{$l} 1000" "$tmp/out" &&
+	grep -qx "${h}_sum{$l} 0.004000000" "$tmp/out" &&
+	[ "$(grep -c "^${h}_bucket{$l," "$tmp/out")" -eq 27 ]
+ok $? "--host --prometheus --hist: a cumulative histogram per VM and reason, edges in seconds"
+promtool_ok "--host --prometheus --hist"
 printf '%s\0' qemu -name 'guest=we"ird\name' >"$proc/214/cmdline"
 ec --host --replay="$hv" --proc="$proc" --vm=214 --prometheus
 grep -qF 'vm="we\"ird\\name"' "$tmp/out"

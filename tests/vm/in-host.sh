@@ -215,11 +215,18 @@ done
 $T/exitcount --host --vm=alpha --hist --csv --output=name,count,p50 >/tmp/hist.csv 2>&1
 check "exitcount --host --hist: alpha's buckets add up to at most each count, CPUID's to more than 0" \
 	awk -F, 'NR > 1 { s = 0; for (i = 6; i <= NF; i++) s += $i; if (s > $4) bad = 1; if ($3 == "CPUID" && s > 0) cpuid = 1 } END { exit bad || !cpuid }' /tmp/hist.csv
-$T/exitcount --host --prometheus >/tmp/prom.txt 2>&1
-check "exitcount --host --prometheus exits 0" test $? = 0
+$T/exitcount --host --prometheus --hist >/tmp/prom.txt 2>&1
+check "exitcount --host --prometheus --hist exits 0" test $? = 0
 check "--prometheus: CPUID exits of alpha and beta" sh -c \
 	"grep -q '^exitcount_exits_total{vm=\"alpha\",pid=\"$pa\",isa=\"[a-z]*\",reason=\"CPUID\"} [1-9]' /tmp/prom.txt &&
 	 grep -q '^exitcount_exits_total{vm=\"beta\",pid=\"$pb\",isa=\"[a-z]*\",reason=\"CPUID\"} [1-9]' /tmp/prom.txt"
+pl="vm=\"alpha\",pid=\"$pa\",isa=\"[a-z]*\",reason=\"CPUID\""
+inf=$(grep "^exitcount_exit_duration_seconds_bucket{$pl,le=\"+Inf\"} " /tmp/prom.txt | cut -d' ' -f2)
+n=$(grep "^exitcount_exit_duration_seconds_count{$pl} " /tmp/prom.txt | cut -d' ' -f2)
+e=$(grep "^exitcount_exits_total{$pl} " /tmp/prom.txt | cut -d' ' -f2)
+# the timed exits: all but those in progress
+check "--prometheus --hist: alpha's CPUID durations, +Inf bucket = count ($inf, $n), 0 < count <= exits ($e)" \
+	test "${n:-0}" -gt 0 -a "$inf" = "$n" -a "$n" -le "${e:-0}"
 sed 's/^/# prom: /' /tmp/prom.txt
 kill $pa $pb
 wait $pa $pb 2>/dev/null

@@ -53,7 +53,7 @@ main() {
 	exitcount --host --vm=l2-loaded
 	echo "rc=$?"
 	echo "=== host-prometheus"
-	exitcount --host --prometheus
+	exitcount --host --prometheus --hist
 	echo "=== guest-pid"
 	echo "$pid"
 	kill "$pid"
