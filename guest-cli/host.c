@@ -25,6 +25,9 @@ struct host_snap {
 	struct ec_hostview hv;
 	struct host_vm *vms;
 	size_t n;
+	/* all VMs' (hv.all), shown after them: no --vm, and in the view */
+	struct host_vm all;
+	bool has_all;
 };
 
 struct host_run {
@@ -96,6 +99,8 @@ static void host_snap_free(struct host_snap *s)
 
 	for (i = 0; i < s->n; i++)
 		ec_snapshot_free(&s->vms[i].snap);
+	if (s->has_all)
+		ec_snapshot_free(&s->all.snap);
 	free(s->vms);
 	ec_hv_free(&s->hv);
 	memset(s, 0, sizeof(*s));
@@ -142,7 +147,27 @@ static enum ec_exit host_read(struct host_run *r, struct host_snap *s)
 		h->label = (struct ec_vm_label){ vm->id, vm->pid, vm->name };
 		vm_snapshot(r, &s->hv, vm, &h->snap);
 	}
+	s->has_all = !o->vm && s->hv.all.count;
+	if (s->has_all) {
+		s->all.label = (struct ec_vm_label){ 0, 0, s->hv.all.name };
+		vm_snapshot(r, &s->hv, &s->hv.all, &s->all.snap);
+	}
 	return EC_EXIT_OK;
+}
+
+/* @h's view, like @hv, its rows sorted as asked. */
+static struct ec_view vm_view(const struct host_run *r,
+			      const struct ec_view *hv, struct host_vm *h)
+{
+	struct ec_view v = *hv;
+
+	if (hv->mode == EC_MODE_WATCH && !r->o->all && !r->nrs)
+		ec_drop_idle(&h->snap, true);
+	ec_sort(&h->snap, hv->mode == EC_MODE_WATCH && !r->o->sort_given ?
+		EC_SORT_RATE : r->o->sort);
+	v.snap = &h->snap;
+	v.vm = &h->label;
+	return v;
 }
 
 /* Sorted as asked, each VM's view, printed in one go. */
@@ -156,18 +181,11 @@ static void host_show(const struct host_run *r, struct host_snap *s,
 	size_t i;
 
 	ec_view_init(&hv, o, &head, mode, header, dfl);
-	for (i = 0; i < s->n; i++) {
-		struct ec_snapshot *snap = &s->vms[i].snap;
-
-		if (mode == EC_MODE_WATCH && !o->all && !r->nrs)
-			ec_drop_idle(snap, true);
-		ec_sort(snap, mode == EC_MODE_WATCH && !o->sort_given ?
-			EC_SORT_RATE : o->sort);
-		v[i] = hv;
-		v[i].snap = snap;
-		v[i].vm = &s->vms[i].label;
-	}
-	ec_print_host(stdout, &hv, v, s->n);
+	for (i = 0; i < s->n; i++)
+		v[i] = vm_view(r, &hv, &s->vms[i]);
+	if (s->has_all)
+		v[s->n] = vm_view(r, &hv, &s->all);
+	ec_print_host(stdout, &hv, v, s->n, s->has_all ? &v[s->n] : NULL);
 	free(v);
 }
 
@@ -209,6 +227,8 @@ static enum ec_exit host_watch(struct host_run *r)
 	for (i = 0; rc == EC_EXIT_OK && (!o->iterations || i < o->iterations) &&
 	     ec_nap(o->interval); i++) {
 		double t1 = ec_now();
+		/* a replay has no real time: the nominal interval */
+		double dt = o->replay ? o->interval : t1 - t0;
 
 		rc = host_read(r, &cur);
 		if (rc != EC_EXIT_OK) {
@@ -219,10 +239,11 @@ static enum ec_exit host_watch(struct host_run *r)
 			struct host_vm *h = &cur.vms[k];
 			const struct ec_snapshot *p = prev_of(&prev, &h->label);
 
-			/* a replay has no real time: the nominal interval */
-			ec_rates(&h->snap, p ? p : &none,
-				 o->replay ? o->interval : t1 - t0);
+			ec_rates(&h->snap, p ? p : &none, dt);
 		}
+		if (cur.has_all)
+			ec_rates(&cur.all.snap,
+				 prev.has_all ? &prev.all.snap : &none, dt);
 		/* rates are taken: @prev is done, @cur may be filtered */
 		host_snap_free(&prev);
 		prev = cur;

@@ -142,16 +142,10 @@ static bool whole(const char *line, int end)
 	return end > 0 && (line[end] == '\0' || line[end] == ' ');
 }
 
-static struct ec_hv_vm *vm_of(struct ec_hostview *hv, size_t *cap,
-			      unsigned long id, long pid)
+/* @vm with no exits yet, named by @pid. */
+static void vm_init(struct ec_hv_vm *vm, size_t slots, unsigned long id,
+		    long pid)
 {
-	size_t slots = hv->host.table->nr_slots;
-	struct ec_hv_vm *vm;
-
-	if (hv->nr_vms && hv->vms[hv->nr_vms - 1].id == id)
-		return &hv->vms[hv->nr_vms - 1];
-	hv->vms = ec_xgrow(hv->vms, hv->nr_vms, cap, sizeof(*hv->vms));
-	vm = &hv->vms[hv->nr_vms++];
 	memset(vm, 0, sizeof(*vm));
 	vm->id = id;
 	vm->pid = pid;
@@ -161,7 +155,26 @@ static struct ec_hv_vm *vm_of(struct ec_hostview *hv, size_t *cap,
 					   sizeof(*vm->slot_cycles));
 	memset(vm->count, 0, slots * sizeof(*vm->count));
 	memset(vm->slot_cycles, 0, slots * sizeof(*vm->slot_cycles));
-	return vm;
+}
+
+static struct ec_hv_vm *vm_of(struct ec_hostview *hv, size_t *cap,
+			      unsigned long id, long pid)
+{
+	if (hv->nr_vms && hv->vms[hv->nr_vms - 1].id == id)
+		return &hv->vms[hv->nr_vms - 1];
+	hv->vms = ec_xgrow(hv->vms, hv->nr_vms, cap, sizeof(*hv->vms));
+	vm_init(&hv->vms[hv->nr_vms], hv->host.table->nr_slots, id, pid);
+	return &hv->vms[hv->nr_vms++];
+}
+
+/* The "all" lines' counts, made at the first. */
+static struct ec_hv_vm *all_of(struct ec_hostview *hv)
+{
+	if (!hv->all.count) {
+		vm_init(&hv->all, hv->host.table->nr_slots, 0, 0);
+		snprintf(hv->all.name, sizeof(hv->all.name), "all");
+	}
+	return &hv->all;
 }
 
 /* "exits N cycles N", "reason NR NAME exits ...", "reason - other ..." */
@@ -206,7 +219,7 @@ static struct ec_hv_vm *vm_find(struct ec_hostview *hv, unsigned long id,
 
 /*
  * After "hist": "buckets N first S", and each VM's "vm ID pid PID reason
- * NR NAME exits N buckets B0 ..."; the host's ("all") are not shown. A
+ * NR NAME exits N buckets B0 ...", or the host's, "all reason ...". A
  * layout of more buckets than this tool knows leaves the view without.
  */
 static void hist_line(struct ec_hostview *hv, const char *line)
@@ -214,7 +227,7 @@ static void hist_line(struct ec_hostview *hv, const char *line)
 	const struct ec_isa_table *t = hv->host.table;
 	unsigned int n, shift, nr, slot, b;
 	unsigned long long ex, x;
-	struct ec_hv_vm *vm;
+	struct ec_hv_vm *vm = NULL;
 	unsigned long id;
 	char name[64];
 	int end = 0, pos = 0;
@@ -228,9 +241,15 @@ static void hist_line(struct ec_hostview *hv, const char *line)
 		}
 		return;
 	}
-	if (!hv->host.hist_buckets ||
-	    sscanf(line, "vm %lu pid %ld %n", &id, &pid, &end) != 2 ||
-	    !(vm = vm_find(hv, id, pid)))
+	if (!hv->host.hist_buckets)
+		return;
+	if (strncmp(line, "all ", 4) == 0) {
+		vm = hv->all.count ? &hv->all : NULL;
+		end = 4;
+	} else if (sscanf(line, "vm %lu pid %ld %n", &id, &pid, &end) == 2) {
+		vm = vm_find(hv, id, pid);
+	}
+	if (!vm)
 		return;
 	line += end;
 	if (sscanf(line, "reason - other exits %llu buckets%n", &ex, &pos) == 1)
@@ -295,6 +314,10 @@ static bool take(struct ec_hostview *hv, size_t *cap, const char *line)
 		if (!hv->host.table)
 			return false;
 		vm_line(hv->host.table, vm_of(hv, cap, id, pid), line + end);
+	} else if (strncmp(line, "all ", 4) == 0) {
+		if (!hv->host.table)
+			return false;
+		vm_line(hv->host.table, all_of(hv), line + 4);
 	} else if (strncmp(line, "handled ", 8) == 0) {
 		if (!hv->host.table)
 			return false;
@@ -358,15 +381,20 @@ bool ec_hv_parse(const char *text, struct ec_hostview *hv, char *err,
 	return ok;
 }
 
+static void vm_free(struct ec_hv_vm *vm)
+{
+	free(vm->count);
+	free(vm->slot_cycles);
+	free(vm->hist);
+}
+
 void ec_hv_free(struct ec_hostview *hv)
 {
 	size_t i;
 
-	for (i = 0; i < hv->nr_vms; i++) {
-		free(hv->vms[i].count);
-		free(hv->vms[i].slot_cycles);
-		free(hv->vms[i].hist);
-	}
+	for (i = 0; i < hv->nr_vms; i++)
+		vm_free(&hv->vms[i]);
+	vm_free(&hv->all);
 	free(hv->vms);
 	free(hv->handled);
 	memset(hv, 0, sizeof(*hv));

@@ -27,6 +27,12 @@ struct ec_hostview {
 	bool *handled;		/* by slot: KVM handles the reason */
 	struct ec_hv_vm *vms;	/* in the module's order */
 	size_t nr_vms;
+	/*
+	 * The "all" lines: every VM's exits since the module was loaded,
+	 * those of VMs since gone included; id 0, pid 0, name "all". Its
+	 * count is NULL when the view has none.
+	 */
+	struct ec_hv_vm all;
 };
 
 /* Where snapshots come from: the device, or a saved file of them. */

@@ -200,9 +200,13 @@ static void print_json(FILE *out, const struct ec_view *v)
 	fprintf(out, "%s}\n", st->close);
 }
 
-/* --host: {"isa": ..., "vms": [{"id": 1, "pid": ..., "reasons": [...]}]} */
+/*
+ * --host: {"isa": ..., "vms": [{"id": 1, "pid": ..., "reasons": [...]}],
+ * "all": {"reasons": [...]}}
+ */
 static void print_host_json(FILE *out, const struct ec_view *head,
-			    const struct ec_view *v, size_t n)
+			    const struct ec_view *v, size_t n,
+			    const struct ec_view *all)
 {
 	bool line = head->mode == EC_MODE_WATCH;
 	const struct json_style *st = line ? &json_line : &json_pretty;
@@ -218,7 +222,15 @@ static void print_host_json(FILE *out, const struct ec_view *head,
 		json_body(out, &v[i], vst);
 		fputc('}', out);
 	}
-	fprintf(out, "%s]%s}\n", n ? st->field : "", st->close);
+	fprintf(out, "%s]", n ? st->field : "");
+	if (all) {
+		/* json_body() begins with the comma its first key needs */
+		fprintf(out, ",%s\"all\": {\"name\": ", st->field);
+		json_string(out, all->vm->name);
+		json_body(out, all, vst);
+		fputc('}', out);
+	}
+	fprintf(out, "%s}\n", st->close);
 }
 
 /* ---- CSV ----------------------------------------------------------------- */
@@ -410,36 +422,49 @@ static void prom_hist(FILE *out, const struct ec_view *v, size_t n)
 						 &v[i].snap->rows[r]);
 }
 
-static void print_host_table(FILE *out, const struct ec_view *v, size_t n)
+/* @v's title, after @title's words, and its table or charts. */
+static void host_table(FILE *out, const struct ec_view *v, const char *title)
 {
+	const struct ec_row *t = &v->snap->total;
+
+	fputs(title, out);
+	if (v->mode == EC_MODE_WATCH)
+		fprintf(out, "%.0f exits/s\n", t->rate);
+	else
+		fprintf(out, "%" PRIu64 " exits\n", t->count);
+	if (v->charts)
+		ec_print_hist(out, v->snap);
+	else
+		print_table(out, v);
+}
+
+static void print_host_table(FILE *out, const struct ec_view *v, size_t n,
+			     const struct ec_view *all)
+{
+	char title[128];
 	size_t i;
 
 	if (!n)
 		fputs("no VM has exited since the module was loaded\n", out);
 	for (i = 0; i < n; i++) {
-		const struct ec_row *t = &v[i].snap->total;
-
-		fprintf(out, "%sVM %s, pid %ld: ", i ? "\n" : "",
-			v[i].vm->name, v[i].vm->pid);
-		if (v[i].mode == EC_MODE_WATCH)
-			fprintf(out, "%.0f exits/s\n", t->rate);
-		else
-			fprintf(out, "%" PRIu64 " exits\n", t->count);
-		if (v[i].charts)
-			ec_print_hist(out, v[i].snap);
-		else
-			print_table(out, &v[i]);
+		snprintf(title, sizeof(title), "%sVM %s, pid %ld: ",
+			 i ? "\n" : "", v[i].vm->name, v[i].vm->pid);
+		host_table(out, &v[i], title);
 	}
+	if (all)
+		host_table(out, all, "\nAll VMs since the module was loaded "
+			   "(those gone too): ");
 }
 
 void ec_print_host(FILE *out, const struct ec_view *head,
-		   const struct ec_view *v, size_t n)
+		   const struct ec_view *v, size_t n,
+		   const struct ec_view *all)
 {
 	size_t i;
 
 	switch (head->format) {
 	case EC_FMT_JSON:
-		print_host_json(out, head, v, n);
+		print_host_json(out, head, v, n, all);
 		break;
 	case EC_FMT_PROMETHEUS:
 		prom_family(out, v, n, false);
@@ -463,7 +488,7 @@ void ec_print_host(FILE *out, const struct ec_view *head,
 		}
 		break;
 	case EC_FMT_TABLE:
-		print_host_table(out, v, n);
+		print_host_table(out, v, n, all);
 		break;
 	}
 }

@@ -38,10 +38,13 @@ void ec_print(FILE *out, const struct ec_view *v);
  * --host: the views of @n VMs in @v's format: a titled table each, one
  * CSV (the VM's name and pid first), one JSON document, or Prometheus
  * text. @head's snapshot holds the host (no rows), its mode and interval
- * those of the views.
+ * those of the views. @all, if not NULL, all VMs' since load: a last
+ * table, or JSON's "all"; left out of CSV and Prometheus, whose users
+ * sum the VMs' rows and would count its exits twice.
  */
 void ec_print_host(FILE *out, const struct ec_view *head,
-		   const struct ec_view *v, size_t n);
+		   const struct ec_view *v, size_t n,
+		   const struct ec_view *all);
 
 void ec_print_raw(FILE *out, const struct ec_cpuid *c, size_t n);
 

@@ -576,14 +576,20 @@ ec --host --replay="$hv" --proc="$proc"
 expect_rc 0 "--host table"
 [ "$(grep '^VM ' "$tmp/out" | paste -sd'|' -)" = "VM alpha, pid 213: 24 exits|VM beta, pid 214: 1030 exits|VM 300, pid 300: 5 exits" ]
 ok $? "--host: a title per VM, named by -name guest=, by -name, else by its pid"
-[ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%)$' "$tmp/out")" -eq 3 ]
-ok $? "--host: each VM's table has the guest table's header"
+[ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%)$' "$tmp/out")" -eq 4 ]
+ok $? "--host: each VM's table, and all VMs', has the guest table's header"
+[ "$(awk '/^All VMs/ { on = 1; print; next } on && !/NR/ { print $2 "=" $3 }' "$tmp/out" | paste -sd' ' -)" = \
+	"All VMs since the module was loaded (those gone too): 1059 exits IOIO=1000 CPUID=41 HLT=11 NPF=5 INTR=2" ]
+ok $? "--host: a last table of all VMs' exits since load, from the module's all lines"
 [ "$(awk '/^VM alpha/ { on = 1; next } /^$/ { on = 0 } on && !/NR/ { print $2 }' "$tmp/out" | paste -sd' ' -)" = "CPUID HLT INTR" ]
 ok $? "--host: rows with exits, most first, ties by number"
 grep -q '^0x078 HLT  *11  *12900 ' "$tmp/out"
 ok $? "--host time: 25800000 cycles at tsc_khz 2000000 = 12900 us"
 grep -q '^0x072 CPUID  *30 ' "$tmp/out"
 ok $? "--host: a known line with a field added (p99_cycles) still counts; unknown lines are skipped"
+ec --host --replay="$hv" --proc="$proc" --vm=alpha
+[ "$rc" -eq 0 ] && ! grep -q '^All VMs' "$tmp/out"
+ok $? "--host --vm: that VM alone, without all VMs' table"
 
 ec --host --replay="$hv" --proc="$proc" --vm=beta --csv
 expect_rc 0 "--host --vm=beta --csv"
@@ -604,8 +610,13 @@ vms = {v["name"]: v for v in d["vms"]}
 assert d["isa"] == "SVM" and d["tsc_khz"] == 2000000
 assert list(vms) == ["alpha", "beta", "300"], list(vms)
 assert [(r["name"], r["count"]) for r in vms["alpha"]["reasons"]] == [("CPUID", 11), ("HLT", 11), ("INTR", 2)]
-assert vms["beta"]["pid"] == 214 and vms["beta"]["id"] == 2'
-ok $? "--host --json: one document, vms with id, pid, name and the guest's reasons"
+assert vms["beta"]["pid"] == 214 and vms["beta"]["id"] == 2
+assert d["all"]["name"] == "all"
+assert [(r["name"], r["count"]) for r in d["all"]["reasons"]] == [("IOIO", 1000), ("CPUID", 41), ("HLT", 11), ("NPF", 5), ("INTR", 2)]'
+ok $? "--host --json: one document, vms with id, pid, name and the guest's reasons; all VMs' under all"
+ec --host --replay="$hv" --proc="$proc" --csv
+[ "$rc" -eq 0 ] && [ "$(cut -d, -f1 "$tmp/out" | sort -u | paste -sd' ' -)" = "300 alpha beta vm" ]
+ok $? "--host --csv: the VMs' rows only (all VMs' would count their exits twice in a sum)"
 
 ec --host --replay="$hv" --proc="$proc" --vm=300 --all
 grep -q '^0x000 READ_CR0  *0  *0  *-  *0\.0 yes$' "$tmp/out" &&
@@ -618,9 +629,10 @@ ok $? "--host REASON...: the reasons named, by name or number"
 # host-hist.view: host-svm.view with the module's hist lines (VM 2's first,
 # one of a VM with no count lines, the host's "all")
 ec --host --replay="$fx/host-hist.view" --proc="$proc" --hist
-[ "$rc" -eq 0 ] && [ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%) *~P50 *~P90 *~P99 *~MAX$' "$tmp/out")" -eq 3 ] &&
-	[ "$(grep -c '^VM ' "$tmp/out")" -eq 3 ] && grep -q '^0x072 CPUID  *11 .* 1\.0us  *3\.1us  *4\.1us  *4\.1us$' "$tmp/out"
-ok $? "--host --hist: the hist lines' percentiles per VM; a VM only in hist lines left out"
+[ "$rc" -eq 0 ] && [ "$(grep -c '^   NR NAME *COUNT TIME(us) *AVG SHARE(%) *~P50 *~P90 *~P99 *~MAX$' "$tmp/out")" -eq 4 ] &&
+	[ "$(grep -c '^VM ' "$tmp/out")" -eq 3 ] && grep -q '^0x072 CPUID  *11 .* 1\.0us  *3\.1us  *4\.1us  *4\.1us$' "$tmp/out" &&
+	[ "$(sed -n '/^All VMs/,$p' "$tmp/out" | grep -c '^0x072 CPUID  *41 .* 926ns  *2\.7us  *4\.1us  *4\.1us$')" -eq 1 ]
+ok $? "--host --hist: the hist lines' percentiles per VM and for all VMs (hist all); a VM only in hist lines left out"
 ec --host --replay="$fx/host-hist.view" --proc="$proc" --vm=beta -o name,p50 --csv
 [ "$rc" -eq 0 ] && [ "$(cut -d, -f1-4,11-13 "$tmp/out" | paste -sd'|' -)" = "vm,pid,name,est_p50_ns,bucket_6,bucket_7,bucket_8|beta,214,IOIO,6372,900,90,10|beta,214,CPUID,896,0,0,0" ]
 ok $? "--host -o name,p50 --csv: the histogram columns without --hist, then the buckets"

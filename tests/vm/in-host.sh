@@ -201,6 +201,11 @@ check "exitcount --host names VM alpha (pid $pa) by -name guest=alpha,..." \
 	grep -qx "VM alpha, pid $pa: [0-9]* exits" /tmp/host.txt
 check "exitcount --host names VM beta (pid $pb) by -name beta" \
 	grep -qx "VM beta, pid $pb: [0-9]* exits" /tmp/host.txt
+# All VMs' table: at least the live VMs' exits of the same read
+live=$(sed -n 's/^VM .*: \([0-9]*\) exits$/\1/p' /tmp/host.txt | awk '{ s += $1 } END { print s + 0 }')
+all=$(sed -n 's/^All VMs since the module was loaded (those gone too): \([0-9]*\) exits$/\1/p' /tmp/host.txt)
+check "exitcount --host: all VMs' exits since load ($all) >= the live VMs' ($live)" \
+	test "${all:-0}" -ge "$live" -a "$live" -gt 0
 # "NR COUNT" of each reason with exits, ascending: the module's, the CLI's
 module_counts() { # PID
 	awk -v p="$1" '$1 == "vm" && $4 == p && $5 == "reason" && $6 != "-" { print $6, $9 }' $HV | sort -n
