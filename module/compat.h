@@ -19,7 +19,7 @@
 #define EC_KERNEL_MIN	KERNEL_VERSION(5, 10, 0)
 #define EC_KERNEL_END	KERNEL_VERSION(7, 4, 0)
 #if LINUX_VERSION_CODE < EC_KERNEL_MIN || LINUX_VERSION_CODE >= EC_KERNEL_END
-#error "exitcount supports Linux 5.10 to 7.3 only (README: Compatibility)"
+#error "exitcount supports Linux 5.10 to 7.3 only (docs/compatibility.md)"
 #endif
 
 #define ec_fn_type_is(fn, type)	__builtin_types_compatible_p(typeof(fn), type)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * The host view: /dev/exitcount, a root-only character device whose read
- * is a text snapshot of every VM's counts (README: Host view). This header
- * is the one definition used by the module, the CLI (--host) and the tests.
+ * is a text snapshot of every VM's counts (docs/protocol.md, "Host
+ * view"). This header is the one definition used by the module, the CLI
+ * (--host) and the tests.
  *
  * The first line is "exitcount-hostview 1". A reader skips the kinds of
  * lines it does not know: new kinds are additions within version 1; a

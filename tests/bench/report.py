@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn make bench's RESULT lines into the table the README quotes.
+"""Turn make bench's RESULT lines into the table docs/performance.md quotes.
 
 Input lines: "<isa> <run> <round> <config> <kind> <vcpus> <ns>..." (one ns
 per vCPU), "<isa> <run> QCOST <scope> <vms> <kind> <ns none> <ns vms>

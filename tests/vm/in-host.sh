@@ -328,7 +328,7 @@ refused "without $vmod: dmesg says no KVM vendor module loaded" \
 check "insmod $vendor" insmod /modules/$vendor
 load
 check "kvm's holders include exitcount" test -e /sys/module/kvm/holders/exitcount
-check "rmmod $vmod while exitcount is loaded and no VM exists (README: allowed)" rmmod $vmod
+check "rmmod $vmod while exitcount is loaded and no VM exists (docs/design.md, Limits: allowed)" rmmod $vmod
 check "rmmod kvm while exitcount is loaded is refused (exitcount uses its symbols)" \
 	sh -c "! rmmod kvm"
 check "kvm still loaded" test -d /sys/module/kvm
