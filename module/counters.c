@@ -290,14 +290,17 @@ bool ec_hist_take(struct ec_vcpu *v, unsigned int slot)
 	return false;
 }
 
-void ec_host_hist_install(struct ec_host_cpu *h, struct ec_vcpu *v,
-			  unsigned int slot)
+struct ec_hist *ec_host_hist_install(struct ec_vcpu *v, unsigned int slot)
 {
+	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	struct ec_hist *hist = v->spare;
+
 	/* As in ec_hist_take(): readers find it zeroed. */
-	smp_store_release(&h->slots[slot].hist, v->spare);
+	smp_store_release(&h->slots[slot].hist, hist);
 	v->spare = NULL;
 	atomic_dec(&ec_vm_hists);
 	atomic_inc(&ec_host_hists);
+	return hist;
 }
 
 struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create)

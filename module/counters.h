@@ -112,43 +112,59 @@ static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
  */
 bool ec_hist_take(struct ec_vcpu *v, unsigned int slot);
 
-/* Entry path slow case: this CPU's first exit of @slot gets @v's spare. */
-void ec_host_hist_install(struct ec_host_cpu *h, struct ec_vcpu *v,
-			  unsigned int slot);
+/*
+ * Entry path slow case: this CPU's first exit of @slot gets @v's spare,
+ * returned.
+ */
+struct ec_hist *ec_host_hist_install(struct ec_vcpu *v, unsigned int slot);
+
+/*
+ * Add @n to a counter of the vCPU that runs here, which only this CPU
+ * writes while it does: one add to memory, not a locked one, and not a
+ * load, an add and a store either (what WRITE_ONCE(x, x + n) compiles
+ * to). An aligned 8-byte store: a reader on another CPU sees it whole.
+ */
+static __always_inline void ec_add(u64 *p, u64 n)
+{
+	asm volatile("addq %1, %0" : "+m" (*p) : "er" (n));
+}
+
+/*
+ * The same for this CPU's host totals @h (ec_host, read once: the adds
+ * above could alias it): this_cpu_add() is one add to a %gs-relative
+ * address, with no per-CPU pointer to compute first.
+ */
+#define ec_host_add(h, field, n)	this_cpu_add((h)->field, (n))
 
 /*
  * An exit of @slot, counted in the vCPU's and this CPU's; its @cycles
  * added at the entry that ends it. Only the field that changes is
- * written: the exit path's cost is in these few stores.
+ * written: the exit path's cost is in these few adds.
  */
 static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 {
-	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	struct ec_host_cpu __percpu *h = ec_host;
 
-	WRITE_ONCE(v->slots[slot].s.count, v->slots[slot].s.count + 1);
-	WRITE_ONCE(h->slots[slot].s.count, h->slots[slot].s.count + 1);
-	WRITE_ONCE(h->total.count, h->total.count + 1);
-}
-
-static __always_inline void ec_hist_add(struct ec_hist *hist, unsigned int b)
-{
-	WRITE_ONCE(hist->bucket[b], hist->bucket[b] + 1);
+	ec_add(&v->slots[slot].s.count, 1);
+	ec_host_add(h, slots[slot].s.count, 1);
+	ec_host_add(h, total.count, 1);
 }
 
 /* @cycles of an exit of @slot, and its bucket; the entry CPU's totals. */
 static __always_inline void ec_add_cycles(struct ec_vcpu *v,
 					  unsigned int slot, u64 cycles)
 {
-	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	struct ec_host_cpu __percpu *h = ec_host;
+	struct ec_hist *host = this_cpu_read(h->slots[slot].hist);
 	unsigned int b = ec_hist_bucket(cycles);
 
-	if (unlikely(!h->slots[slot].hist))
-		ec_host_hist_install(h, v, slot);
-	WRITE_ONCE(v->slots[slot].s.cycles, v->slots[slot].s.cycles + cycles);
-	ec_hist_add(v->slots[slot].hist, b);
-	WRITE_ONCE(h->slots[slot].s.cycles, h->slots[slot].s.cycles + cycles);
-	ec_hist_add(h->slots[slot].hist, b);
-	WRITE_ONCE(h->total.cycles, h->total.cycles + cycles);
+	if (unlikely(!host))
+		host = ec_host_hist_install(v, slot);
+	ec_add(&v->slots[slot].s.cycles, cycles);
+	ec_add(&v->slots[slot].hist->bucket[b], 1);
+	ec_host_add(h, slots[slot].s.cycles, cycles);
+	ec_add(&host->bucket[b], 1);
+	ec_host_add(h, total.cycles, cycles);
 }
 
 /* An exit of @slot at TSC @now; its time runs until the next entry. */
@@ -164,7 +180,7 @@ static __always_inline void ec_count_exit(struct ec_vcpu *v,
 	}
 	ec_count_one(v, slot);
 	if (unlikely(v->vcpu->arch.hflags & HF_GUEST_MASK))
-		WRITE_ONCE(v->nested, v->nested + 1);
+		ec_add(&v->nested, 1);
 	v->exit_slot = slot;
 	v->exit_tsc = now;
 }

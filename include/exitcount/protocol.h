@@ -146,14 +146,15 @@ static inline unsigned int ec_bit_length(uint64_t v)
 /*
  * Bucket of an exit that took @cycles: the bit length of @cycles less
  * EC_HIST_FIRST_SHIFT, clamped to the buckets; no loop, no division (the
- * module runs it at every entry).
+ * module runs it at every entry). The low bits set first make every time
+ * below bucket 1 count as its edge, bucket 0, and the bit length never 0:
+ * no test for zero, no branch, an or, a bsr and a clamp.
  */
 static inline unsigned int ec_hist_bucket(uint64_t cycles)
 {
-	unsigned int bits = ec_bit_length(cycles);
+	uint64_t low = ((uint64_t)1 << EC_HIST_FIRST_SHIFT) - 1;
+	unsigned int bits = 64 - (unsigned int)__builtin_clzll(cycles | low);
 
-	if (bits <= EC_HIST_FIRST_SHIFT)
-		return 0;
 	bits -= EC_HIST_FIRST_SHIFT;
 	return bits < EC_HIST_BUCKETS ? bits : EC_HIST_BUCKETS - 1;
 }
