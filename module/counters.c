@@ -43,7 +43,8 @@ struct ec_vm {
 };
 
 static DEFINE_HASHTABLE(ec_vcpus, 10);
-DEFINE_PER_CPU(struct ec_vcpu *, ec_last);
+struct ec_vcpu ec_no_vcpu;
+DEFINE_PER_CPU(struct ec_vcpu *, ec_last);	/* ec_counters_init() */
 struct ec_host_cpu __percpu *ec_host;
 static DEFINE_HASHTABLE(ec_vms, 8);
 static LIST_HEAD(ec_vm_list);
@@ -379,8 +380,8 @@ static void vm_uncache(const struct ec_vm *vm)
 
 	for_each_possible_cpu(cpu) {
 		v = READ_ONCE(*per_cpu_ptr(&ec_last, cpu));
-		if (v && v->vm == vm)
-			cmpxchg(per_cpu_ptr(&ec_last, cpu), v, NULL);
+		if (v->vm == vm)
+			cmpxchg(per_cpu_ptr(&ec_last, cpu), v, &ec_no_vcpu);
 	}
 }
 
@@ -741,6 +742,14 @@ int ec_reset(void)
 
 int ec_counters_init(void)
 {
+	int cpu;
+
+	/*
+	 * Set here, before any hook can run: a module's per-CPU initialiser
+	 * left the pointer NULL on 6.1.
+	 */
+	for_each_possible_cpu(cpu)
+		per_cpu(ec_last, cpu) = &ec_no_vcpu;
 	ec_host = __alloc_percpu(sizeof(struct ec_host_cpu) + slots_size(),
 				 __alignof__(struct ec_host_cpu));
 	if (!ec_host)

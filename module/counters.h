@@ -84,23 +84,28 @@ struct ec_vcpu {
 	struct ec_slot slots[];		/* by slot; written by the vCPU only */
 };
 
-/* The vCPU whose exit this CPU counted last: spares most hash lookups. */
+/*
+ * The vCPU whose exit this CPU counted last: spares most hash lookups.
+ * Never NULL, so that a hit costs one compare: with no vCPU cached it
+ * holds ec_no_vcpu, whose vcpu (NULL) matches none.
+ */
 DECLARE_PER_CPU(struct ec_vcpu *, ec_last);
+extern struct ec_vcpu ec_no_vcpu;
 
 /* Slow path of ec_vcpu_get(): the hash, then (@create) a new ec_vcpu. */
 struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create);
 
 /*
  * From KVM's tracepoints and probes, where preemption is off, which is an
- * RCU read-side section. NULL: not known and not @create, or no memory
- * (counted as lost).
+ * RCU read-side section; @vcpu is not NULL. NULL: not known and not
+ * @create, or no memory (counted as lost).
  */
 static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
 						   bool create)
 {
 	struct ec_vcpu *v = __this_cpu_read(ec_last);
 
-	if (likely(v && v->vcpu == vcpu))
+	if (likely(v->vcpu == vcpu))
 		return v;
 	return ec_vcpu_lookup(vcpu, create);
 }
@@ -130,11 +135,10 @@ static __always_inline void ec_add(u64 *p, u64 n)
 }
 
 /*
- * The same for this CPU's host totals @h (ec_host, read once: the adds
- * above could alias it): this_cpu_add() is one add to a %gs-relative
- * address, with no per-CPU pointer to compute first.
+ * This CPU's host totals take this_cpu_add() on h (ec_host, read once:
+ * an ec_add() could alias it): one add to a %gs-relative address, with
+ * no per-CPU pointer to compute first.
  */
-#define ec_host_add(h, field, n)	this_cpu_add((h)->field, (n))
 
 /*
  * An exit of @slot, counted in the vCPU's and this CPU's; its @cycles
@@ -146,43 +150,79 @@ static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 	struct ec_host_cpu __percpu *h = ec_host;
 
 	ec_add(&v->slots[slot].s.count, 1);
-	ec_host_add(h, slots[slot].s.count, 1);
-	ec_host_add(h, total.count, 1);
+	this_cpu_add(h->slots[slot].s.count, 1);
+	this_cpu_add(h->total.count, 1);
 }
 
-/* @cycles of an exit of @slot, and its bucket; the entry CPU's totals. */
+/* This CPU's histogram of @slot; NULL until its first exit of @slot. */
+static __always_inline struct ec_hist *ec_host_hist(unsigned int slot)
+{
+	return this_cpu_read(ec_host->slots[slot].hist);
+}
+
+/*
+ * @cycles of an exit of @slot, and its bucket, into @v's and this CPU's
+ * (@host: ec_host_hist(), not NULL).
+ */
+static __always_inline void ec_add_cycles_to(struct ec_vcpu *v,
+					     unsigned int slot, u64 cycles,
+					     struct ec_hist *host)
+{
+	struct ec_host_cpu __percpu *h = ec_host;
+	unsigned int b = ec_hist_bucket(cycles);
+
+	ec_add(&v->slots[slot].s.cycles, cycles);
+	ec_add(&v->slots[slot].hist->bucket[b], 1);
+	this_cpu_add(h->slots[slot].s.cycles, cycles);
+	ec_add(&host->bucket[b], 1);
+	this_cpu_add(h->total.cycles, cycles);
+}
+
+/* The same, installing this CPU's histogram if need be. */
 static __always_inline void ec_add_cycles(struct ec_vcpu *v,
 					  unsigned int slot, u64 cycles)
 {
-	struct ec_host_cpu __percpu *h = ec_host;
-	struct ec_hist *host = this_cpu_read(h->slots[slot].hist);
-	unsigned int b = ec_hist_bucket(cycles);
+	struct ec_hist *host = ec_host_hist(slot);
 
 	if (unlikely(!host))
 		host = ec_host_hist_install(v, slot);
-	ec_add(&v->slots[slot].s.cycles, cycles);
-	ec_add(&v->slots[slot].hist->bucket[b], 1);
-	ec_host_add(h, slots[slot].s.cycles, cycles);
-	ec_add(&host->bucket[b], 1);
-	ec_host_add(h, total.cycles, cycles);
+	ec_add_cycles_to(v, slot, cycles, host);
 }
 
-/* An exit of @slot at TSC @now; its time runs until the next entry. */
-static __always_inline void ec_count_exit(struct ec_vcpu *v,
-					  unsigned int slot, u64 now)
+/* The histograms an exit of @slot needs are in place (ec_hist_take()). */
+static __always_inline bool ec_exit_ready(const struct ec_vcpu *v,
+					  unsigned int slot)
+{
+	return likely(v->slots[slot].hist && v->spare);
+}
+
+/*
+ * An exit of @slot of @v (@vcpu) at TSC @now, ec_exit_ready(); its time
+ * runs until the next entry.
+ */
+static __always_inline void ec_count_ready_exit(struct ec_vcpu *v,
+						struct kvm_vcpu *vcpu,
+						unsigned int slot, u64 now)
 {
 	/* Set for an entry that went by unseen (exitcount was loading). */
 	v->answer.pending = false;
-	if (unlikely(!v->slots[slot].hist || !v->spare) &&
-	    !ec_hist_take(v, slot)) {
-		v->exit_tsc = 0;
-		return;
-	}
 	ec_count_one(v, slot);
-	if (unlikely(v->vcpu->arch.hflags & HF_GUEST_MASK))
+	if (unlikely(vcpu->arch.hflags & HF_GUEST_MASK))
 		ec_add(&v->nested, 1);
 	v->exit_slot = slot;
 	v->exit_tsc = now;
+}
+
+/* Any exit of @slot at TSC @now. */
+static __always_inline void ec_count_exit(struct ec_vcpu *v,
+					  unsigned int slot, u64 now)
+{
+	if (!ec_exit_ready(v, slot) && !ec_hist_take(v, slot)) {
+		v->answer.pending = false;
+		v->exit_tsc = 0;
+		return;
+	}
+	ec_count_ready_exit(v, v->vcpu, slot, now);
 }
 
 /* Entry at TSC @now: the exit's time ends here. */

@@ -17,19 +17,40 @@
 
 /*
  * The two probes run on every VM exit: notrace, and their state lives in
- * the vCPU's ec_vcpu, not on the stack (no stack protector code).
+ * the vCPU's ec_vcpu, not on the stack (no stack protector code). Each
+ * is a fast path for the common case, the vCPU this CPU ran last, with
+ * every call in it a tail call, so that it saves no register; anything
+ * else (a vCPU to look up or create, a reason from get_exit_info() or
+ * beyond the identity range, a histogram to take) goes to the whole
+ * path, out of line.
  */
-static notrace void on_kvm_exit(EC_KVM_EXIT_PROTO)
+static noinline notrace void kvm_exit_slow(struct kvm_vcpu *vcpu, u32 arg)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
 
 	if (likely(v))
 		ec_count_exit(v, ec_kvm_exit_slot(vcpu, v->reason_src,
-						  &v->exit_info,
-						  EC_KVM_EXIT_REASON), rdtsc());
+						  &v->exit_info, arg), rdtsc());
 }
 
-static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
+static notrace void on_kvm_exit(EC_KVM_EXIT_PROTO)
+{
+	struct ec_vcpu *v = __this_cpu_read(ec_last);
+	u32 reason;
+
+	if (unlikely(v->vcpu != vcpu || v->reason_src == EC_REASON_OPS))
+		goto slow;
+	reason = ec_kvm_direct_reason(vcpu, v->reason_src, EC_KVM_EXIT_REASON);
+	if (unlikely(reason >= ec_kvm.identity_end || !ec_exit_ready(v, reason)))
+		goto slow;
+	/* Below identity_end, a reason is its own slot. */
+	ec_count_ready_exit(v, vcpu, reason, rdtsc());
+	return;
+slow:
+	kvm_exit_slow(vcpu, EC_KVM_EXIT_REASON);
+}
+
+static noinline notrace void kvm_entry_slow(struct kvm_vcpu *vcpu)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
@@ -38,6 +59,32 @@ static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
 	ec_count_entry(v, rdtsc());
 	if (unlikely(v->answer.pending))
 		ec_query_deliver(v);
+}
+
+/* The slow case: a vCPU to look up, or this CPU's histogram to install. */
+static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
+{
+	struct ec_vcpu *v = __this_cpu_read(ec_last);
+	struct ec_hist *host;
+	unsigned int slot;
+	u64 now;
+
+	if (unlikely(v->vcpu != vcpu))
+		goto slow;
+	if (v->exit_tsc) {
+		slot = v->exit_slot;
+		host = ec_host_hist(slot);
+		if (unlikely(!host))
+			goto slow;
+		now = rdtsc();
+		ec_add_cycles_to(v, slot, now - v->exit_tsc, host);
+		v->exit_tsc = 0;
+	}
+	if (unlikely(v->answer.pending))
+		ec_query_deliver(v);
+	return;
+slow:
+	kvm_entry_slow(vcpu);
 }
 
 /* kvm:kvm_entry has one of two prototypes (compat.h): a probe for each. */
@@ -61,12 +108,10 @@ static notrace void on_kvm_entry_forced(EC_KVM_ENTRY_FORCED_PROTO)
  * and no clone of it with fewer (__noclone): the probe passes them on
  * untouched, a compare and a jump.
  */
-static noinline __noclone void kvm_cpuid_ours(void *data, unsigned int function,
-						unsigned int index,
-						unsigned long rax,
-						unsigned long rbx,
-						unsigned long rcx,
-						unsigned long rdx)
+static noinline __noclone notrace void
+kvm_cpuid_ours(void *data, unsigned int function, unsigned int index,
+	       unsigned long rax, unsigned long rbx, unsigned long rcx,
+	       unsigned long rdx)
 {
 	const u32 kvm[EC_NR_REGS] = { rax, rbx, rcx, rdx };
 	struct kvm_vcpu *vcpu = ec_kvm_running_vcpu();

@@ -106,9 +106,26 @@ static inline unsigned long ec_kvm_rip(struct kvm_vcpu *vcpu)
 }
 
 /*
- * Slot of the exit @vcpu just took, as kvm:kvm_exit reports it; @arg is
- * the reason the tracepoint passed (EC_KVM_EXIT_REASON).
+ * The reason of the exit @vcpu just took, read by @src, not
+ * EC_REASON_OPS; @arg is the reason the tracepoint passed
+ * (EC_KVM_EXIT_REASON), the only source where it passes one.
  */
+static __always_inline u32 ec_kvm_direct_reason(struct kvm_vcpu *vcpu,
+						enum ec_reason_src src,
+						u32 arg)
+{
+	u32 reason;
+
+	if (EC_KVM_EXIT_PASSES_REASON)
+		reason = arg;
+	else if (src == EC_REASON_VMCB)
+		reason = ec_svm_exit_code(&ec_svm_vmcb(vcpu)->control);
+	else
+		reason = ec_vmread_exit_reason();
+	return reason & ec_kvm.reason_mask;
+}
+
+/* Slot of the exit @vcpu just took, as kvm:kvm_exit reports it. */
 static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
 						     enum ec_reason_src src,
 						     struct ec_exit_info *x,
@@ -116,21 +133,12 @@ static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
 {
 	u32 reason;
 
-	switch (src) {
-	case EC_REASON_ARG:
-		reason = arg;
-		break;
-	case EC_REASON_VMREAD:
-		reason = ec_vmread_exit_reason();
-		break;
-	case EC_REASON_VMCB:
-		reason = ec_svm_exit_code(&ec_svm_vmcb(vcpu)->control);
-		break;
-	default:
+	if (src == EC_REASON_OPS) {
 		ec_kvm_exit_info(vcpu, x);
-		reason = x->reason;
+		reason = x->reason & ec_kvm.reason_mask;
+	} else {
+		reason = ec_kvm_direct_reason(vcpu, src, arg);
 	}
-	reason &= ec_kvm.reason_mask;
 	if (likely(reason < ec_kvm.identity_end))
 		return reason;
 	return ec_slot(ec_kvm.table, reason);
