@@ -246,6 +246,7 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 		spare = vm_alloc(vcpu->kvm);
 	v->reason_src = ec_kvm_reason_src(vcpu);
 	v->vcpu = vcpu;
+	v->direct = v->reason_src == EC_REASON_OPS ? NULL : vcpu;
 	raw_spin_lock_irqsave(&ec_lock, flags);
 	vm = vm_get(vcpu->kvm, spare);
 	if (vm) {

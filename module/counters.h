@@ -66,6 +66,8 @@ extern struct ec_host_cpu __percpu *ec_host;
 struct ec_vcpu {
 	/* What every exit and entry touches comes first: one cache line. */
 	struct kvm_vcpu *vcpu;
+	/* vcpu if its exit reason is read directly, else NULL */
+	struct kvm_vcpu *direct;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
 	/*
 	 * For the entry: the histogram of the entry CPU's host totals, if

@@ -33,22 +33,41 @@ static noinline notrace void kvm_exit_slow(struct kvm_vcpu *vcpu, u32 arg)
 						  &v->exit_info, arg), rdtsc());
 }
 
-static notrace void on_kvm_exit(EC_KVM_EXIT_PROTO)
+/*
+ * kvm:kvm_exit's fast path, for @src, the ISA's direct reason source (a
+ * constant: one probe per ISA, so that the probe tests none). A vCPU
+ * whose reason comes from get_exit_info() has no direct: the whole path.
+ */
+static __always_inline void exit_fast(struct kvm_vcpu *vcpu,
+				      enum ec_reason_src src, u32 arg)
 {
 	struct ec_vcpu *v = __this_cpu_read(ec_last);
 	u32 reason;
 
-	if (unlikely(v->vcpu != vcpu || v->reason_src == EC_REASON_OPS))
+	if (unlikely(v->direct != vcpu))
 		goto slow;
-	reason = ec_kvm_direct_reason(vcpu, v->reason_src, EC_KVM_EXIT_REASON);
+	reason = ec_kvm_direct_reason(vcpu, src, arg);
 	if (unlikely(reason >= ec_kvm.identity_end || !ec_exit_ready(v, reason)))
 		goto slow;
 	/* Below identity_end, a reason is its own slot. */
 	ec_count_ready_exit(v, vcpu, reason, rdtsc());
 	return;
 slow:
-	kvm_exit_slow(vcpu, EC_KVM_EXIT_REASON);
+	kvm_exit_slow(vcpu, arg);
 }
+
+static notrace void on_kvm_exit_svm(EC_KVM_EXIT_PROTO)
+{
+	exit_fast(vcpu, EC_REASON_VMCB, EC_KVM_EXIT_REASON);
+}
+
+static notrace void on_kvm_exit_vmx(EC_KVM_EXIT_PROTO)
+{
+	exit_fast(vcpu, EC_REASON_VMREAD, EC_KVM_EXIT_REASON);
+}
+
+#define ON_KVM_EXIT	(ec_kvm.table->isa == EC_ISA_SVM ? \
+			 (void *)on_kvm_exit_svm : (void *)on_kvm_exit_vmx)
 
 static noinline notrace void kvm_entry_slow(struct kvm_vcpu *vcpu)
 {
@@ -291,7 +310,7 @@ int ec_hooks_register(void)
 	ret = register_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	if (ret)
 		goto err_unregister_cpuid;
-	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	ret = register_tp(&__tracepoint_kvm_exit, ON_KVM_EXIT);
 	if (ret)
 		goto err_unregister_entry;
 	if (ec_guest_query) {
@@ -302,7 +321,7 @@ int ec_hooks_register(void)
 	return 0;
 
 err_unregister_exit:
-	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	unregister_tp(&__tracepoint_kvm_exit, ON_KVM_EXIT);
 err_unregister_entry:
 	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	tracepoint_synchronize_unregister();
@@ -317,7 +336,7 @@ void ec_hooks_unregister(void)
 {
 	if (ec_guest_query)
 		unregister_tp(ec_kvm.tp_cpuid, on_kvm_cpuid);
-	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	unregister_tp(&__tracepoint_kvm_exit, ON_KVM_EXIT);
 	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	/* No probe may still be running once we return. */
 	tracepoint_synchronize_unregister();
