@@ -74,7 +74,11 @@ struct ec_vcpu {
 	 * that CPU has none for the exit's reason yet. Taken at the exit.
 	 */
 	struct ec_hist *spare;
-	unsigned int exit_slot;
+	/*
+	 * The exit's slot, as its offset in slots[] (ec_slot_at()): the
+	 * exit has it at hand, the entry indexes with no multiply.
+	 */
+	unsigned long exit_off;
 	enum ec_reason_src reason_src;
 	u64 nested;			/* exits taken in guest mode (L2) */
 	struct ec_answer answer;
@@ -156,39 +160,44 @@ static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 	this_cpu_add(h->total.count, 1);
 }
 
-/* This CPU's histogram of @slot; NULL until its first exit of @slot. */
-static __always_inline struct ec_hist *ec_host_hist(unsigned int slot)
+/* The slot at byte offset @off of the array @slots (ec_vcpu.exit_off). */
+#define ec_slot_at(slots, off) \
+	((typeof(&(slots)[0]))((unsigned long)(slots) + (off)))
+
+/* This CPU's histogram of the slot at @off; NULL until its first exit. */
+static __always_inline struct ec_hist *ec_host_hist(unsigned long off)
 {
-	return this_cpu_read(ec_host->slots[slot].hist);
+	return this_cpu_read(ec_slot_at(ec_host->slots, off)->hist);
 }
 
 /*
- * @cycles of an exit of @slot, and its bucket, into @v's and this CPU's
- * (@host: ec_host_hist(), not NULL).
+ * @cycles of an exit of the slot at @off, and its bucket, into @v's and
+ * this CPU's (@host: ec_host_hist(), not NULL).
  */
 static __always_inline void ec_add_cycles_to(struct ec_vcpu *v,
-					     unsigned int slot, u64 cycles,
+					     unsigned long off, u64 cycles,
 					     struct ec_hist *host)
 {
 	struct ec_host_cpu __percpu *h = ec_host;
+	struct ec_slot *s = ec_slot_at(v->slots, off);
 	unsigned int b = ec_hist_bucket(cycles);
 
-	ec_add(&v->slots[slot].s.cycles, cycles);
-	ec_add(&v->slots[slot].hist->bucket[b], 1);
-	this_cpu_add(h->slots[slot].s.cycles, cycles);
+	ec_add(&s->s.cycles, cycles);
+	ec_add(&s->hist->bucket[b], 1);
+	this_cpu_add(ec_slot_at(h->slots, off)->s.cycles, cycles);
 	ec_add(&host->bucket[b], 1);
 	this_cpu_add(h->total.cycles, cycles);
 }
 
 /* The same, installing this CPU's histogram if need be. */
 static __always_inline void ec_add_cycles(struct ec_vcpu *v,
-					  unsigned int slot, u64 cycles)
+					  unsigned long off, u64 cycles)
 {
-	struct ec_hist *host = ec_host_hist(slot);
+	struct ec_hist *host = ec_host_hist(off);
 
 	if (unlikely(!host))
-		host = ec_host_hist_install(v, slot);
-	ec_add_cycles_to(v, slot, cycles, host);
+		host = ec_host_hist_install(v, off / sizeof(struct ec_slot));
+	ec_add_cycles_to(v, off, cycles, host);
 }
 
 /* The histograms an exit of @slot needs are in place (ec_hist_take()). */
@@ -211,7 +220,7 @@ static __always_inline void ec_count_ready_exit(struct ec_vcpu *v,
 	ec_count_one(v, slot);
 	if (unlikely(vcpu->arch.hflags & HF_GUEST_MASK))
 		ec_add(&v->nested, 1);
-	v->exit_slot = slot;
+	v->exit_off = slot * sizeof(struct ec_slot);
 	v->exit_tsc = now;
 }
 
@@ -232,7 +241,7 @@ static __always_inline void ec_count_entry(struct ec_vcpu *v, u64 now)
 {
 	if (!v->exit_tsc)
 		return;
-	ec_add_cycles(v, v->exit_slot, now - v->exit_tsc);
+	ec_add_cycles(v, v->exit_off, now - v->exit_tsc);
 	v->exit_tsc = 0;
 }
 

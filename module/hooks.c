@@ -24,46 +24,50 @@
  * beyond the identity range, a histogram to take) goes to the whole
  * path, out of line.
  */
-static noinline notrace void kvm_exit_slow(struct kvm_vcpu *vcpu, u32 arg)
+static noinline __noclone notrace void kvm_exit_slow(EC_KVM_EXIT_PROTO)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
 
 	if (likely(v))
 		ec_count_exit(v, ec_kvm_exit_slot(vcpu, v->reason_src,
-						  &v->exit_info, arg), rdtsc());
+						  &v->exit_info,
+						  EC_KVM_EXIT_REASON), rdtsc());
 }
 
 /*
  * kvm:kvm_exit's fast path, for @src, the ISA's direct reason source (a
  * constant: one probe per ISA, so that the probe tests none). A vCPU
- * whose reason comes from get_exit_info() has no direct: the whole path.
+ * whose reason comes from get_exit_info() has no direct. False: the
+ * exit is the whole path's, kvm_exit_slow(), which takes the probe's
+ * parameters as they are (and has no clone that takes fewer), so that
+ * the probe jumps there with no register to move.
  */
-static __always_inline void exit_fast(struct kvm_vcpu *vcpu,
+static __always_inline bool exit_fast(struct kvm_vcpu *vcpu,
 				      enum ec_reason_src src, u32 arg)
 {
 	struct ec_vcpu *v = __this_cpu_read(ec_last);
 	u32 reason;
 
 	if (unlikely(v->direct != vcpu))
-		goto slow;
+		return false;
 	reason = ec_kvm_direct_reason(vcpu, src, arg);
 	if (unlikely(reason >= ec_kvm.identity_end || !ec_exit_ready(v, reason)))
-		goto slow;
+		return false;
 	/* Below identity_end, a reason is its own slot. */
 	ec_count_ready_exit(v, vcpu, reason, rdtsc());
-	return;
-slow:
-	kvm_exit_slow(vcpu, arg);
+	return true;
 }
 
 static notrace void on_kvm_exit_svm(EC_KVM_EXIT_PROTO)
 {
-	exit_fast(vcpu, EC_REASON_VMCB, EC_KVM_EXIT_REASON);
+	if (!exit_fast(vcpu, EC_REASON_VMCB, EC_KVM_EXIT_REASON))
+		ec_kvm_exit_pass(kvm_exit_slow);
 }
 
 static notrace void on_kvm_exit_vmx(EC_KVM_EXIT_PROTO)
 {
-	exit_fast(vcpu, EC_REASON_VMREAD, EC_KVM_EXIT_REASON);
+	if (!exit_fast(vcpu, EC_REASON_VMREAD, EC_KVM_EXIT_REASON))
+		ec_kvm_exit_pass(kvm_exit_slow);
 }
 
 #define ON_KVM_EXIT	(ec_kvm.table->isa == EC_ISA_SVM ? \
@@ -85,18 +89,18 @@ static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
 {
 	struct ec_vcpu *v = __this_cpu_read(ec_last);
 	struct ec_hist *host;
-	unsigned int slot;
+	unsigned long off;
 	u64 now;
 
 	if (unlikely(v->vcpu != vcpu))
 		goto slow;
 	if (v->exit_tsc) {
-		slot = v->exit_slot;
-		host = ec_host_hist(slot);
+		off = v->exit_off;
+		host = ec_host_hist(off);
 		if (unlikely(!host))
 			goto slow;
 		now = rdtsc();
-		ec_add_cycles_to(v, slot, now - v->exit_tsc, host);
+		ec_add_cycles_to(v, off, now - v->exit_tsc, host);
 		v->exit_tsc = 0;
 	}
 	if (unlikely(v->answer.pending))
