@@ -246,7 +246,6 @@ static struct ec_vcpu *vcpu_create(struct kvm_vcpu *vcpu)
 		spare = vm_alloc(vcpu->kvm);
 	v->reason_src = ec_kvm_reason_src(vcpu);
 	v->vcpu = vcpu;
-	v->direct = v->reason_src == EC_REASON_OPS ? NULL : vcpu;
 	raw_spin_lock_irqsave(&ec_lock, flags);
 	vm = vm_get(vcpu->kvm, spare);
 	if (vm) {
@@ -286,6 +285,8 @@ bool ec_hist_take(struct ec_vcpu *v, unsigned int slot)
 	}
 	if (!v->spare)
 		v->spare = hist_alloc();
+	if (v->spare && v->reason_src != EC_REASON_OPS)
+		v->direct = v->vcpu;	/* the fast path's again */
 	if (v->slots[slot].hist && v->spare)
 		return true;
 	atomic64_inc(&ec_lost);
@@ -300,6 +301,7 @@ struct ec_hist *ec_host_hist_install(struct ec_vcpu *v, unsigned int slot)
 	/* As in ec_hist_take(): readers find it zeroed. */
 	smp_store_release(&h->slots[slot].hist, hist);
 	v->spare = NULL;
+	v->direct = NULL;	/* until ec_hist_take() finds a new spare */
 	atomic_dec(&ec_vm_hists);
 	atomic_inc(&ec_host_hists);
 	return hist;

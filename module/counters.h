@@ -66,7 +66,10 @@ extern struct ec_host_cpu __percpu *ec_host;
 struct ec_vcpu {
 	/* What every exit and entry touches comes first: one cache line. */
 	struct kvm_vcpu *vcpu;
-	/* vcpu if its exit reason is read directly, else NULL */
+	/*
+	 * vcpu if its exits may take the fast path: the reason is read
+	 * directly and the spare is there (ec_exit_ready()); else NULL.
+	 */
 	struct kvm_vcpu *direct;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
 	/*
@@ -120,12 +123,14 @@ static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
  * Exit path slow case: @v's histogram for @slot, or its spare, is
  * missing; take them from the pool. False when it is empty: the exit is
  * then counted as lost, so that every count keeps its histogram's sum.
+ * With the spare there, @v->direct is set again (ec_host_hist_install()
+ * clears it).
  */
 bool ec_hist_take(struct ec_vcpu *v, unsigned int slot);
 
 /*
  * Entry path slow case: this CPU's first exit of @slot gets @v's spare,
- * returned.
+ * returned; @v's next exit takes the whole path, for a new spare.
  */
 struct ec_hist *ec_host_hist_install(struct ec_vcpu *v, unsigned int slot);
 
@@ -200,20 +205,36 @@ static __always_inline void ec_add_cycles(struct ec_vcpu *v,
 	ec_add_cycles_to(v, off, cycles, host);
 }
 
-/* The histograms an exit of @slot needs are in place (ec_hist_take()). */
+/*
+ * The histograms an exit of @slot needs are in place (ec_hist_take()).
+ * @direct: @v->direct is set, which says the spare is there.
+ */
 static __always_inline bool ec_exit_ready(const struct ec_vcpu *v,
-					  unsigned int slot)
+					  unsigned int slot, bool direct)
 {
-	return likely(v->slots[slot].hist && v->spare);
+	return likely(v->slots[slot].hist && (direct || v->spare));
 }
 
 /*
- * An exit of @slot of @v (@vcpu) at TSC @now, ec_exit_ready(); its time
- * runs until the next entry.
+ * @v->exit_tsc = rdtsc(), stored as the two halves RDTSC returns: on
+ * little-endian x86 they are the u64, with no shift and or to join them.
+ */
+static __always_inline void ec_stamp_exit(struct ec_vcpu *v)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	((u32 *)&v->exit_tsc)[0] = lo;
+	((u32 *)&v->exit_tsc)[1] = hi;
+}
+
+/*
+ * An exit of @slot of @v (@vcpu), ec_exit_ready(), now; its time runs
+ * until the next entry.
  */
 static __always_inline void ec_count_ready_exit(struct ec_vcpu *v,
 						struct kvm_vcpu *vcpu,
-						unsigned int slot, u64 now)
+						unsigned int slot)
 {
 	/* Set for an entry that went by unseen (exitcount was loading). */
 	v->answer.pending = false;
@@ -221,19 +242,19 @@ static __always_inline void ec_count_ready_exit(struct ec_vcpu *v,
 	if (unlikely(vcpu->arch.hflags & HF_GUEST_MASK))
 		ec_add(&v->nested, 1);
 	v->exit_off = slot * sizeof(struct ec_slot);
-	v->exit_tsc = now;
+	ec_stamp_exit(v);
 }
 
-/* Any exit of @slot at TSC @now. */
+/* Any exit of @slot, now. */
 static __always_inline void ec_count_exit(struct ec_vcpu *v,
-					  unsigned int slot, u64 now)
+					  unsigned int slot)
 {
-	if (!ec_exit_ready(v, slot) && !ec_hist_take(v, slot)) {
+	if (!ec_exit_ready(v, slot, false) && !ec_hist_take(v, slot)) {
 		v->answer.pending = false;
 		v->exit_tsc = 0;
 		return;
 	}
-	ec_count_ready_exit(v, v->vcpu, slot, now);
+	ec_count_ready_exit(v, v->vcpu, slot);
 }
 
 /* Entry at TSC @now: the exit's time ends here. */

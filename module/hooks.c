@@ -31,13 +31,14 @@ static noinline __noclone notrace void kvm_exit_slow(EC_KVM_EXIT_PROTO)
 	if (likely(v))
 		ec_count_exit(v, ec_kvm_exit_slot(vcpu, v->reason_src,
 						  &v->exit_info,
-						  EC_KVM_EXIT_REASON), rdtsc());
+						  EC_KVM_EXIT_REASON));
 }
 
 /*
  * kvm:kvm_exit's fast path, for @src, the ISA's direct reason source (a
  * constant: one probe per ISA, so that the probe tests none). A vCPU
- * whose reason comes from get_exit_info() has no direct. False: the
+ * whose reason comes from get_exit_info(), or that has no spare, has no
+ * direct. False: the
  * exit is the whole path's, kvm_exit_slow(), which takes the probe's
  * parameters as they are (and has no clone that takes fewer), so that
  * the probe jumps there with no register to move.
@@ -51,10 +52,11 @@ static __always_inline bool exit_fast(struct kvm_vcpu *vcpu,
 	if (unlikely(v->direct != vcpu))
 		return false;
 	reason = ec_kvm_direct_reason(vcpu, src, arg);
-	if (unlikely(reason >= ec_kvm.identity_end || !ec_exit_ready(v, reason)))
+	if (unlikely(reason >= ec_kvm.identity_end ||
+		     !ec_exit_ready(v, reason, true)))
 		return false;
 	/* Below identity_end, a reason is its own slot. */
-	ec_count_ready_exit(v, vcpu, reason, rdtsc());
+	ec_count_ready_exit(v, vcpu, reason);
 	return true;
 }
 
