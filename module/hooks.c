@@ -38,10 +38,9 @@ static noinline __noclone notrace void kvm_exit_slow(EC_KVM_EXIT_PROTO)
  * kvm:kvm_exit's fast path, for @src, the ISA's direct reason source (a
  * constant: one probe per ISA, so that the probe tests none). A vCPU
  * whose reason comes from get_exit_info(), or that has no spare, has no
- * direct. False: the
- * exit is the whole path's, kvm_exit_slow(), which takes the probe's
- * parameters as they are (and has no clone that takes fewer), so that
- * the probe jumps there with no register to move.
+ * direct. False: the exit is the whole path's, kvm_exit_slow(), which
+ * takes the probe's parameters as they are (and has no clone that takes
+ * fewer), so that the probe jumps there with no register to move.
  */
 static __always_inline bool exit_fast(struct kvm_vcpu *vcpu,
 				      enum ec_reason_src src, u32 arg)
@@ -86,7 +85,11 @@ static noinline notrace void kvm_entry_slow(struct kvm_vcpu *vcpu)
 		ec_query_deliver(v);
 }
 
-/* The slow case: a vCPU to look up, or this CPU's histogram to install. */
+/*
+ * kvm:kvm_entry's fast path: the vCPU kvm:kvm_exit left in ec_last. The
+ * whole path, kvm_entry_slow(), for a vCPU to look up or this CPU's
+ * histogram to install.
+ */
 static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
 {
 	struct ec_vcpu *v = __this_cpu_read(ec_last);
