@@ -35,6 +35,7 @@
  * is not: the static_assert holds the version test to what the kernel
  * declares, so a kernel that disagrees fails to build instead of
  * miscounting (a probe must match TP_PROTO exactly under kCFI anyway).
+ * ec_kvm_exit_pass(fn) calls fn with a probe's parameters as they came.
  * EC_KVM_EXIT_REASON is the reason the tracepoint passed, if any (0);
  * there ec_get_exit_info() leaves *reason alone, and exitcount never
  * calls it for the reason (kvm_glue.c: EC_REASON_ARG).
@@ -44,6 +45,7 @@
 #define EC_KVM_EXIT_PROTO	void *data, unsigned int ec_exit_reason, \
 				struct kvm_vcpu *vcpu, u32 isa
 #define EC_KVM_EXIT_REASON	ec_exit_reason
+#define ec_kvm_exit_pass(fn)	fn(data, ec_exit_reason, vcpu, isa)
 static __always_inline void ec_get_exit_info(struct kvm_x86_ops *ops,
 					     struct kvm_vcpu *vcpu, u32 *reason,
 					     u64 *info1, u64 *info2,
@@ -60,6 +62,7 @@ static_assert(ec_fn_type_is(EC_KVM_OPS->get_exit_info,
 #define EC_KVM_EXIT_PASSES_REASON	0
 #define EC_KVM_EXIT_PROTO	void *data, struct kvm_vcpu *vcpu, u32 isa
 #define EC_KVM_EXIT_REASON	0
+#define ec_kvm_exit_pass(fn)	fn(data, vcpu, isa)
 static __always_inline void ec_get_exit_info(struct kvm_x86_ops *ops,
 					     struct kvm_vcpu *vcpu, u32 *reason,
 					     u64 *info1, u64 *info2,

@@ -43,7 +43,8 @@ struct ec_vm {
 };
 
 static DEFINE_HASHTABLE(ec_vcpus, 10);
-DEFINE_PER_CPU(struct ec_vcpu *, ec_last);
+struct ec_vcpu ec_no_vcpu;
+DEFINE_PER_CPU(struct ec_vcpu *, ec_last);	/* ec_counters_init() */
 struct ec_host_cpu __percpu *ec_host;
 static DEFINE_HASHTABLE(ec_vms, 8);
 static LIST_HEAD(ec_vm_list);
@@ -284,20 +285,26 @@ bool ec_hist_take(struct ec_vcpu *v, unsigned int slot)
 	}
 	if (!v->spare)
 		v->spare = hist_alloc();
+	if (v->spare && v->reason_src != EC_REASON_OPS)
+		v->direct = v->vcpu;	/* the fast path's again */
 	if (v->slots[slot].hist && v->spare)
 		return true;
 	atomic64_inc(&ec_lost);
 	return false;
 }
 
-void ec_host_hist_install(struct ec_host_cpu *h, struct ec_vcpu *v,
-			  unsigned int slot)
+struct ec_hist *ec_host_hist_install(struct ec_vcpu *v, unsigned int slot)
 {
+	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	struct ec_hist *hist = v->spare;
+
 	/* As in ec_hist_take(): readers find it zeroed. */
-	smp_store_release(&h->slots[slot].hist, v->spare);
+	smp_store_release(&h->slots[slot].hist, hist);
 	v->spare = NULL;
+	v->direct = NULL;	/* until ec_hist_take() finds a new spare */
 	atomic_dec(&ec_vm_hists);
 	atomic_inc(&ec_host_hists);
+	return hist;
 }
 
 struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create)
@@ -376,8 +383,8 @@ static void vm_uncache(const struct ec_vm *vm)
 
 	for_each_possible_cpu(cpu) {
 		v = READ_ONCE(*per_cpu_ptr(&ec_last, cpu));
-		if (v && v->vm == vm)
-			cmpxchg(per_cpu_ptr(&ec_last, cpu), v, NULL);
+		if (v->vm == vm)
+			cmpxchg(per_cpu_ptr(&ec_last, cpu), v, &ec_no_vcpu);
 	}
 }
 
@@ -744,6 +751,14 @@ int ec_reset(void)
 
 int ec_counters_init(void)
 {
+	int cpu;
+
+	/*
+	 * Set here, before any hook can run: a module's per-CPU initialiser
+	 * left the pointer NULL on 6.1.
+	 */
+	for_each_possible_cpu(cpu)
+		per_cpu(ec_last, cpu) = &ec_no_vcpu;
 	ec_host = __alloc_percpu(sizeof(struct ec_host_cpu) + slots_size(),
 				 __alignof__(struct ec_host_cpu));
 	if (!ec_host)

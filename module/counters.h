@@ -66,13 +66,22 @@ extern struct ec_host_cpu __percpu *ec_host;
 struct ec_vcpu {
 	/* What every exit and entry touches comes first: one cache line. */
 	struct kvm_vcpu *vcpu;
+	/*
+	 * vcpu if its exits may take the fast path: the reason is read
+	 * directly and the spare is there (ec_exit_ready()); else NULL.
+	 */
+	struct kvm_vcpu *direct;
 	u64 exit_tsc;			/* 0: no exit awaiting its entry */
 	/*
 	 * For the entry: the histogram of the entry CPU's host totals, if
 	 * that CPU has none for the exit's reason yet. Taken at the exit.
 	 */
 	struct ec_hist *spare;
-	unsigned int exit_slot;
+	/*
+	 * The exit's slot, as its offset in slots[] (ec_slot_at()): the
+	 * exit has it at hand, the entry indexes with no multiply.
+	 */
+	unsigned long exit_off;
 	enum ec_reason_src reason_src;
 	u64 nested;			/* exits taken in guest mode (L2) */
 	struct ec_answer answer;
@@ -84,23 +93,28 @@ struct ec_vcpu {
 	struct ec_slot slots[];		/* by slot; written by the vCPU only */
 };
 
-/* The vCPU whose exit this CPU counted last: spares most hash lookups. */
+/*
+ * The vCPU whose exit this CPU counted last: spares most hash lookups.
+ * Never NULL, so that a hit costs one compare: with no vCPU cached it
+ * holds ec_no_vcpu, whose vcpu (NULL) matches none.
+ */
 DECLARE_PER_CPU(struct ec_vcpu *, ec_last);
+extern struct ec_vcpu ec_no_vcpu;
 
 /* Slow path of ec_vcpu_get(): the hash, then (@create) a new ec_vcpu. */
 struct ec_vcpu *ec_vcpu_lookup(struct kvm_vcpu *vcpu, bool create);
 
 /*
  * From KVM's tracepoints and probes, where preemption is off, which is an
- * RCU read-side section. NULL: not known and not @create, or no memory
- * (counted as lost).
+ * RCU read-side section; @vcpu is not NULL. NULL: not known and not
+ * @create, or no memory (counted as lost).
  */
 static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
 						   bool create)
 {
 	struct ec_vcpu *v = __this_cpu_read(ec_last);
 
-	if (likely(v && v->vcpu == vcpu))
+	if (likely(v->vcpu == vcpu))
 		return v;
 	return ec_vcpu_lookup(vcpu, create);
 }
@@ -109,64 +123,138 @@ static __always_inline struct ec_vcpu *ec_vcpu_get(struct kvm_vcpu *vcpu,
  * Exit path slow case: @v's histogram for @slot, or its spare, is
  * missing; take them from the pool. False when it is empty: the exit is
  * then counted as lost, so that every count keeps its histogram's sum.
+ * With the spare there, @v->direct is set again (ec_host_hist_install()
+ * clears it).
  */
 bool ec_hist_take(struct ec_vcpu *v, unsigned int slot);
 
-/* Entry path slow case: this CPU's first exit of @slot gets @v's spare. */
-void ec_host_hist_install(struct ec_host_cpu *h, struct ec_vcpu *v,
-			  unsigned int slot);
+/*
+ * Entry path slow case: this CPU's first exit of @slot gets @v's spare,
+ * returned; @v's next exit takes the whole path, for a new spare.
+ */
+struct ec_hist *ec_host_hist_install(struct ec_vcpu *v, unsigned int slot);
+
+/*
+ * Add @n to a counter of the vCPU that runs here, which only this CPU
+ * writes while it does: one add to memory, not a locked one, and not a
+ * load, an add and a store either (what WRITE_ONCE(x, x + n) compiles
+ * to). An aligned 8-byte store: a reader on another CPU sees it whole.
+ */
+static __always_inline void ec_add(u64 *p, u64 n)
+{
+	asm volatile("addq %1, %0" : "+m" (*p) : "er" (n));
+}
+
+/*
+ * This CPU's host totals take this_cpu_add() on h (ec_host, read once:
+ * an ec_add() could alias it): one add to a %gs-relative address, with
+ * no per-CPU pointer to compute first.
+ */
 
 /*
  * An exit of @slot, counted in the vCPU's and this CPU's; its @cycles
  * added at the entry that ends it. Only the field that changes is
- * written: the exit path's cost is in these few stores.
+ * written: the exit path's cost is in these few adds.
  */
 static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 {
-	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	struct ec_host_cpu __percpu *h = ec_host;
 
-	WRITE_ONCE(v->slots[slot].s.count, v->slots[slot].s.count + 1);
-	WRITE_ONCE(h->slots[slot].s.count, h->slots[slot].s.count + 1);
-	WRITE_ONCE(h->total.count, h->total.count + 1);
+	ec_add(&v->slots[slot].s.count, 1);
+	this_cpu_add(h->slots[slot].s.count, 1);
+	this_cpu_add(h->total.count, 1);
 }
 
-static __always_inline void ec_hist_add(struct ec_hist *hist, unsigned int b)
+/* The slot at byte offset @off of the array @slots (ec_vcpu.exit_off). */
+#define ec_slot_at(slots, off) \
+	((typeof(&(slots)[0]))((unsigned long)(slots) + (off)))
+
+/* This CPU's histogram of the slot at @off; NULL until its first exit. */
+static __always_inline struct ec_hist *ec_host_hist(unsigned long off)
 {
-	WRITE_ONCE(hist->bucket[b], hist->bucket[b] + 1);
+	return this_cpu_read(ec_slot_at(ec_host->slots, off)->hist);
 }
 
-/* @cycles of an exit of @slot, and its bucket; the entry CPU's totals. */
-static __always_inline void ec_add_cycles(struct ec_vcpu *v,
-					  unsigned int slot, u64 cycles)
+/*
+ * @cycles of an exit of the slot at @off, and its bucket, into @v's and
+ * this CPU's (@host: ec_host_hist(), not NULL).
+ */
+static __always_inline void ec_add_cycles_to(struct ec_vcpu *v,
+					     unsigned long off, u64 cycles,
+					     struct ec_hist *host)
 {
-	struct ec_host_cpu *h = this_cpu_ptr(ec_host);
+	struct ec_host_cpu __percpu *h = ec_host;
+	struct ec_slot *s = ec_slot_at(v->slots, off);
 	unsigned int b = ec_hist_bucket(cycles);
 
-	if (unlikely(!h->slots[slot].hist))
-		ec_host_hist_install(h, v, slot);
-	WRITE_ONCE(v->slots[slot].s.cycles, v->slots[slot].s.cycles + cycles);
-	ec_hist_add(v->slots[slot].hist, b);
-	WRITE_ONCE(h->slots[slot].s.cycles, h->slots[slot].s.cycles + cycles);
-	ec_hist_add(h->slots[slot].hist, b);
-	WRITE_ONCE(h->total.cycles, h->total.cycles + cycles);
+	ec_add(&s->s.cycles, cycles);
+	ec_add(&s->hist->bucket[b], 1);
+	this_cpu_add(ec_slot_at(h->slots, off)->s.cycles, cycles);
+	ec_add(&host->bucket[b], 1);
+	this_cpu_add(h->total.cycles, cycles);
 }
 
-/* An exit of @slot at TSC @now; its time runs until the next entry. */
-static __always_inline void ec_count_exit(struct ec_vcpu *v,
-					  unsigned int slot, u64 now)
+/* The same, installing this CPU's histogram if need be. */
+static __always_inline void ec_add_cycles(struct ec_vcpu *v,
+					  unsigned long off, u64 cycles)
+{
+	struct ec_hist *host = ec_host_hist(off);
+
+	if (unlikely(!host))
+		host = ec_host_hist_install(v, off / sizeof(struct ec_slot));
+	ec_add_cycles_to(v, off, cycles, host);
+}
+
+/*
+ * The histograms an exit of @slot needs are in place (ec_hist_take()).
+ * @direct: @v->direct is set, which says the spare is there.
+ */
+static __always_inline bool ec_exit_ready(const struct ec_vcpu *v,
+					  unsigned int slot, bool direct)
+{
+	return likely(v->slots[slot].hist && (direct || v->spare));
+}
+
+/*
+ * @v->exit_tsc = rdtsc(), stored as the two halves RDTSC returns: on
+ * little-endian x86 they are the u64, with no shift and or to join them.
+ */
+static __always_inline void ec_stamp_exit(struct ec_vcpu *v)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	((u32 *)&v->exit_tsc)[0] = lo;
+	((u32 *)&v->exit_tsc)[1] = hi;
+}
+
+/*
+ * An exit of @slot of @v (@vcpu), ec_exit_ready(), now; its time runs
+ * until the next entry.
+ */
+static __always_inline void ec_count_ready_exit(struct ec_vcpu *v,
+						struct kvm_vcpu *vcpu,
+						unsigned int slot)
 {
 	/* Set for an entry that went by unseen (exitcount was loading). */
 	v->answer.pending = false;
-	if (unlikely(!v->slots[slot].hist || !v->spare) &&
-	    !ec_hist_take(v, slot)) {
+	ec_count_one(v, slot);
+	if (unlikely(vcpu->arch.hflags & HF_GUEST_MASK))
+		ec_add(&v->nested, 1);
+	v->exit_off = slot * sizeof(struct ec_slot);
+	ec_stamp_exit(v);
+}
+
+/* Any exit of @slot, now. */
+static __always_inline void ec_count_exit(struct ec_vcpu *v,
+					  unsigned int slot)
+{
+	if (!ec_exit_ready(v, slot, false) && !ec_hist_take(v, slot)) {
+		v->answer.pending = false;
 		v->exit_tsc = 0;
 		return;
 	}
-	ec_count_one(v, slot);
-	if (unlikely(v->vcpu->arch.hflags & HF_GUEST_MASK))
-		WRITE_ONCE(v->nested, v->nested + 1);
-	v->exit_slot = slot;
-	v->exit_tsc = now;
+	ec_count_ready_exit(v, v->vcpu, slot);
 }
 
 /* Entry at TSC @now: the exit's time ends here. */
@@ -174,7 +262,7 @@ static __always_inline void ec_count_entry(struct ec_vcpu *v, u64 now)
 {
 	if (!v->exit_tsc)
 		return;
-	ec_add_cycles(v, v->exit_slot, now - v->exit_tsc);
+	ec_add_cycles(v, v->exit_off, now - v->exit_tsc);
 	v->exit_tsc = 0;
 }
 

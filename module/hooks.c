@@ -17,19 +17,64 @@
 
 /*
  * The two probes run on every VM exit: notrace, and their state lives in
- * the vCPU's ec_vcpu, not on the stack (no stack protector code).
+ * the vCPU's ec_vcpu, not on the stack (no stack protector code). Each
+ * is a fast path for the common case, the vCPU this CPU ran last, with
+ * every call in it a tail call, so that it saves no register; anything
+ * else (a vCPU to look up or create, a reason from get_exit_info() or
+ * beyond the identity range, a histogram to take) goes to the whole
+ * path, out of line.
  */
-static notrace void on_kvm_exit(EC_KVM_EXIT_PROTO)
+static noinline __noclone notrace void kvm_exit_slow(EC_KVM_EXIT_PROTO)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, true);
 
 	if (likely(v))
 		ec_count_exit(v, ec_kvm_exit_slot(vcpu, v->reason_src,
 						  &v->exit_info,
-						  EC_KVM_EXIT_REASON), rdtsc());
+						  EC_KVM_EXIT_REASON));
 }
 
-static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
+/*
+ * kvm:kvm_exit's fast path, for @src, the ISA's direct reason source (a
+ * constant: one probe per ISA, so that the probe tests none). A vCPU
+ * whose reason comes from get_exit_info(), or that has no spare, has no
+ * direct. False: the exit is the whole path's, kvm_exit_slow(), which
+ * takes the probe's parameters as they are (and has no clone that takes
+ * fewer), so that the probe jumps there with no register to move.
+ */
+static __always_inline bool exit_fast(struct kvm_vcpu *vcpu,
+				      enum ec_reason_src src, u32 arg)
+{
+	struct ec_vcpu *v = __this_cpu_read(ec_last);
+	u32 reason;
+
+	if (unlikely(v->direct != vcpu))
+		return false;
+	reason = ec_kvm_direct_reason(vcpu, src, arg);
+	if (unlikely(reason >= ec_kvm.identity_end ||
+		     !ec_exit_ready(v, reason, true)))
+		return false;
+	/* Below identity_end, a reason is its own slot. */
+	ec_count_ready_exit(v, vcpu, reason);
+	return true;
+}
+
+static notrace void on_kvm_exit_svm(EC_KVM_EXIT_PROTO)
+{
+	if (!exit_fast(vcpu, EC_REASON_VMCB, EC_KVM_EXIT_REASON))
+		ec_kvm_exit_pass(kvm_exit_slow);
+}
+
+static notrace void on_kvm_exit_vmx(EC_KVM_EXIT_PROTO)
+{
+	if (!exit_fast(vcpu, EC_REASON_VMREAD, EC_KVM_EXIT_REASON))
+		ec_kvm_exit_pass(kvm_exit_slow);
+}
+
+#define ON_KVM_EXIT	(ec_kvm.table->isa == EC_ISA_SVM ? \
+			 (void *)on_kvm_exit_svm : (void *)on_kvm_exit_vmx)
+
+static noinline notrace void kvm_entry_slow(struct kvm_vcpu *vcpu)
 {
 	struct ec_vcpu *v = ec_vcpu_get(vcpu, false);
 
@@ -38,6 +83,36 @@ static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
 	ec_count_entry(v, rdtsc());
 	if (unlikely(v->answer.pending))
 		ec_query_deliver(v);
+}
+
+/*
+ * kvm:kvm_entry's fast path: the vCPU kvm:kvm_exit left in ec_last. The
+ * whole path, kvm_entry_slow(), for a vCPU to look up or this CPU's
+ * histogram to install.
+ */
+static __always_inline void kvm_entry(struct kvm_vcpu *vcpu)
+{
+	struct ec_vcpu *v = __this_cpu_read(ec_last);
+	struct ec_hist *host;
+	unsigned long off;
+	u64 now;
+
+	if (unlikely(v->vcpu != vcpu))
+		goto slow;
+	if (v->exit_tsc) {
+		off = v->exit_off;
+		host = ec_host_hist(off);
+		if (unlikely(!host))
+			goto slow;
+		now = rdtsc();
+		ec_add_cycles_to(v, off, now - v->exit_tsc, host);
+		v->exit_tsc = 0;
+	}
+	if (unlikely(v->answer.pending))
+		ec_query_deliver(v);
+	return;
+slow:
+	kvm_entry_slow(vcpu);
 }
 
 /* kvm:kvm_entry has one of two prototypes (compat.h): a probe for each. */
@@ -53,19 +128,35 @@ static notrace void on_kvm_entry_forced(EC_KVM_ENTRY_FORCED_PROTO)
 
 #define ON_KVM_ENTRY	ec_kvm_entry_probe(on_kvm_entry, on_kvm_entry_forced)
 
-/* Every CPUID KVM completes for a guest; interrupts are on. */
-static notrace void on_kvm_cpuid(EC_KVM_CPUID_PROTO)
+/*
+ * One of our leaves, from on_kvm_cpuid(): out of line, so that the
+ * register array, its stack protector and the lookup cost nothing to the
+ * CPUIDs that are not ours, every other CPUID exit of every guest. The
+ * probe's first parameters, in their places (the last one on the stack),
+ * and no clone of it with fewer (__noclone): the probe passes them on
+ * untouched, a compare and a jump.
+ */
+static noinline __noclone notrace void
+kvm_cpuid_ours(void *data, unsigned int function, unsigned int index,
+	       unsigned long rax, unsigned long rbx, unsigned long rcx,
+	       unsigned long rdx)
 {
 	const u32 kvm[EC_NR_REGS] = { rax, rbx, rcx, rdx };
-	struct kvm_vcpu *vcpu;
-	struct ec_vcpu *v;
+	struct kvm_vcpu *vcpu = ec_kvm_running_vcpu();
+	struct ec_vcpu *v = vcpu ? ec_vcpu_get(vcpu, false) : NULL;
 
-	if (likely(!ec_proto_is_leaf(function)))
-		return;
-	vcpu = ec_kvm_running_vcpu();
-	v = vcpu ? ec_vcpu_get(vcpu, false) : NULL;
 	if (v)
 		ec_query_prepare(v, function, index, kvm);
+}
+
+/*
+ * Every CPUID KVM completes for a guest; interrupts are on. Not ours:
+ * a compare and a return.
+ */
+static notrace void on_kvm_cpuid(EC_KVM_CPUID_PROTO)
+{
+	if (unlikely(ec_proto_is_leaf(function)))
+		kvm_cpuid_ours(data, function, index, rax, rbx, rcx, rdx);
 }
 
 /*
@@ -228,7 +319,7 @@ int ec_hooks_register(void)
 	ret = register_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	if (ret)
 		goto err_unregister_cpuid;
-	ret = register_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	ret = register_tp(&__tracepoint_kvm_exit, ON_KVM_EXIT);
 	if (ret)
 		goto err_unregister_entry;
 	if (ec_guest_query) {
@@ -239,7 +330,7 @@ int ec_hooks_register(void)
 	return 0;
 
 err_unregister_exit:
-	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	unregister_tp(&__tracepoint_kvm_exit, ON_KVM_EXIT);
 err_unregister_entry:
 	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	tracepoint_synchronize_unregister();
@@ -254,7 +345,7 @@ void ec_hooks_unregister(void)
 {
 	if (ec_guest_query)
 		unregister_tp(ec_kvm.tp_cpuid, on_kvm_cpuid);
-	unregister_tp(&__tracepoint_kvm_exit, on_kvm_exit);
+	unregister_tp(&__tracepoint_kvm_exit, ON_KVM_EXIT);
 	unregister_tp(ec_kvm.tp_entry, ON_KVM_ENTRY);
 	/* No probe may still be running once we return. */
 	tracepoint_synchronize_unregister();

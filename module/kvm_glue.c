@@ -239,7 +239,8 @@ int ec_kvm_init(void)
 	}
 	ec_kvm.cpuid_slot = ec_slot(ec_kvm.table, ec_kvm.table->cpuid_nr);
 	ec_kvm.reason_src = reason_src();
-	ec_kvm.reason_mask = ec_kvm.table->isa == EC_ISA_VMX ? 0xffff : ~0u;
+	ec_kvm.reason_mask = ec_kvm.table->isa == EC_ISA_VMX ?
+			     EC_VMX_REASON_MASK : ~0u;
 	/* Both tables map their first range, from 0, one to one. */
 	if (!ec_kvm.table->ranges[0].first && !ec_kvm.table->ranges[0].slot)
 		ec_kvm.identity_end = ec_kvm.table->ranges[0].last + 1;

@@ -34,12 +34,15 @@ enum ec_reason_src {
 	EC_REASON_ARG,		/* kvm:kvm_exit passes it (up to 5.15) */
 };
 
+/* VMX's basic exit reason, without the flags above it. */
+#define EC_VMX_REASON_MASK	0xffffu
+
 struct ec_kvm {
 	const struct ec_isa_table *table;
 	enum ec_reason_src reason_src;
 	unsigned int cpuid_slot;
 	/* VMX: a failed VM entry (bit 31) counts under its basic reason. */
-	u32 reason_mask;
+	u32 reason_mask;		/* SVM ~0, VMX EC_VMX_REASON_MASK */
 	u32 identity_end;	/* reasons below it are their own slot */
 	struct kvm_x86_ops *ops;
 	struct kvm_vcpu * __percpu *running_vcpu;	/* kvm_running_vcpu */
@@ -106,9 +109,23 @@ static inline unsigned long ec_kvm_rip(struct kvm_vcpu *vcpu)
 }
 
 /*
- * Slot of the exit @vcpu just took, as kvm:kvm_exit reports it; @arg is
- * the reason the tracepoint passed (EC_KVM_EXIT_REASON).
+ * The reason of the exit @vcpu just took, read by @src, not
+ * EC_REASON_OPS, and masked (ec_kvm.reason_mask); @arg is the reason the
+ * tracepoint passed (EC_KVM_EXIT_REASON), the only source where it
+ * passes one. The exit path passes a constant @src: no mask to load.
  */
+static __always_inline u32 ec_kvm_direct_reason(struct kvm_vcpu *vcpu,
+						enum ec_reason_src src,
+						u32 arg)
+{
+	if (EC_KVM_EXIT_PASSES_REASON)
+		return arg & ec_kvm.reason_mask;
+	if (src == EC_REASON_VMCB)
+		return ec_svm_exit_code(&ec_svm_vmcb(vcpu)->control);
+	return ec_vmread_exit_reason() & EC_VMX_REASON_MASK;
+}
+
+/* Slot of the exit @vcpu just took, as kvm:kvm_exit reports it. */
 static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
 						     enum ec_reason_src src,
 						     struct ec_exit_info *x,
@@ -116,21 +133,12 @@ static __always_inline unsigned int ec_kvm_exit_slot(struct kvm_vcpu *vcpu,
 {
 	u32 reason;
 
-	switch (src) {
-	case EC_REASON_ARG:
-		reason = arg;
-		break;
-	case EC_REASON_VMREAD:
-		reason = ec_vmread_exit_reason();
-		break;
-	case EC_REASON_VMCB:
-		reason = ec_svm_exit_code(&ec_svm_vmcb(vcpu)->control);
-		break;
-	default:
+	if (src == EC_REASON_OPS) {
 		ec_kvm_exit_info(vcpu, x);
-		reason = x->reason;
+		reason = x->reason & ec_kvm.reason_mask;
+	} else {
+		reason = ec_kvm_direct_reason(vcpu, src, arg);
 	}
-	reason &= ec_kvm.reason_mask;
 	if (likely(reason < ec_kvm.identity_end))
 		return reason;
 	return ec_slot(ec_kvm.table, reason);

@@ -47,6 +47,9 @@
 
 #include "reasons.h"
 #include "types.h"
+#ifdef __KERNEL__
+#include <linux/bitops.h>	/* __fls(), for ec_top_bit() */
+#endif
 
 #define EC_LEAF_TOTAL		0x4FFFFFFFu
 #define EC_LEAF_COUNT		0x4FFFFFFEu
@@ -144,18 +147,29 @@ static inline unsigned int ec_bit_length(uint64_t v)
 }
 
 /*
+ * Index of the top set bit of @v, not 0: one bsr. GCC makes two more
+ * instructions of 63 ^ __builtin_clzll(); the kernel's __fls() is the
+ * bsr alone.
+ */
+#ifdef __KERNEL__
+#define ec_top_bit(v)	__fls(v)
+#else
+#define ec_top_bit(v)	(63 ^ (unsigned int)__builtin_clzll(v))
+#endif
+
+/*
  * Bucket of an exit that took @cycles: the bit length of @cycles less
  * EC_HIST_FIRST_SHIFT, clamped to the buckets; no loop, no division (the
- * module runs it at every entry).
+ * module runs it at every entry). The low bits set first make every time
+ * below bucket 1 count as its edge, bucket 0, and the bit length never 0:
+ * no test for zero, no branch: an or, a bsr, a subtraction and a clamp.
  */
 static inline unsigned int ec_hist_bucket(uint64_t cycles)
 {
-	unsigned int bits = ec_bit_length(cycles);
+	uint64_t low = ((uint64_t)1 << EC_HIST_FIRST_SHIFT) - 1;
+	unsigned int b = ec_top_bit(cycles | low) + 1 - EC_HIST_FIRST_SHIFT;
 
-	if (bits <= EC_HIST_FIRST_SHIFT)
-		return 0;
-	bits -= EC_HIST_FIRST_SHIFT;
-	return bits < EC_HIST_BUCKETS ? bits : EC_HIST_BUCKETS - 1;
+	return b < EC_HIST_BUCKETS ? b : EC_HIST_BUCKETS - 1;
 }
 
 /* Lowest time, in cycles, of bucket @b (@first_shift: EC_HIST_FIRST_SHIFT). */

@@ -21,7 +21,8 @@ import sys
 
 # Each hook, or its alternatives: kvm:kvm_entry has a probe for each of its
 # two prototypes and the compiler keeps the one compat.h chooses.
-HOOKS = ("on_kvm_exit", ("on_kvm_entry", "on_kvm_entry_forced"),
+HOOKS = ("on_kvm_exit_svm", "on_kvm_exit_vmx",
+         ("on_kvm_entry", "on_kvm_entry_forced"),
          "on_kvm_cpuid", "on_destroy_vm", "on_cpuid_call", "on_cpuid_return")
 
 # What may sleep, or allocate or free memory through the slab.
