@@ -83,13 +83,14 @@ void ec_query_prepare(struct ec_vcpu *v, u32 leaf, u32 subleaf,
 }
 
 /*
- * Since the exit, KVM advanced RIP past the CPUID (by one instruction:
- * 15 bytes at most) and wrote its answer to RAX..RDX (still there; its
+ * Since the CPUID, KVM advanced RIP past it (by one instruction: 15
+ * bytes at most) and wrote its answer to RAX..RDX (still there; its
  * CPUID marks no GPR dirty), and nothing else: INIT and KVM_SET_REGS
  * mark RSP and the rest dirty, a SIPI or a debugger moves RIP elsewhere,
- * SMM entry or a nested VM-entry changes the mode. "Since the CPUID", not
- * "since the entry": 5.10's and 5.15's SVM never clear regs_dirty, so
- * there all bits stay set and only the other tests can tell.
+ * SMM entry or a nested VM-entry changes the mode. regs_dirty is
+ * compared with its value at the CPUID, not with none: 5.10's and 5.15's
+ * SVM never clear it, so there all bits stay set and only the other
+ * tests can tell.
  */
 static bool resumes_after_cpuid(const struct kvm_vcpu *vcpu,
 				const struct ec_answer *a)
