@@ -82,10 +82,16 @@ dpkg-deb -x "$DEB_DKMS" "$tmp/dkms"
 dpkg-deb -e "$DEB_DKMS" "$tmp/dkms-control"
 check "exitcount-dkms installs the tree's dkms.conf as /usr/src/exitcount-$DEB_VERSION/dkms.conf" \
 	cmp "$EC_ROOT/dkms.conf" "$tmp/dkms/usr/src/exitcount-$DEB_VERSION/dkms.conf"
+# The files make deb packs (tools/build-deb.sh: git's, not build output)
+src_files() {
+	git -C "$EC_ROOT" ls-files -c -o --exclude-standard -- Kbuild module include | sort
+}
 same_sources() {
-	local d=$tmp/dkms/usr/src/exitcount-$DEB_VERSION
-	diff -r "$EC_ROOT/module" "$d/module" && diff -r "$EC_ROOT/include" "$d/include" &&
-		cmp "$EC_ROOT/Kbuild" "$d/Kbuild"
+	local d=$tmp/dkms/usr/src/exitcount-$DEB_VERSION f
+	diff <(src_files) <(cd "$d" && find Kbuild module include -type f | sort) || return 1
+	while read -r f; do
+		cmp "$EC_ROOT/$f" "$d/$f" || return 1
+	done < <(src_files)
 }
 check "exitcount-dkms has the module's sources (Kbuild, module/, include/)" same_sources
 check "exitcount-dkms's maintainer scripts run dkms (dh_dkms)" \
