@@ -444,8 +444,11 @@ static void print_host_table(FILE *out, const struct ec_view *v, size_t n,
 	char title[128];
 	size_t i;
 
+	if (all && !all->snap->total.count)
+		all = NULL;	/* no exit yet: nothing to add */
 	if (!n)
-		fputs("no VM has exited since the module was loaded\n", out);
+		fputs(all ? "no VM now running has exited\n" :
+		      "no VM has exited since the module was loaded\n", out);
 	for (i = 0; i < n; i++) {
 		snprintf(title, sizeof(title), "%sVM %s, pid %ld: ",
 			 i ? "\n" : "", v[i].vm->name, v[i].vm->pid);

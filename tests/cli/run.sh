@@ -617,6 +617,16 @@ ok $? "--host --json: one document, vms with id, pid, name and the guest's reaso
 ec --host --replay="$hv" --proc="$proc" --csv
 [ "$rc" -eq 0 ] && [ "$(cut -d, -f1 "$tmp/out" | sort -u | paste -sd' ' -)" = "300 alpha beta vm" ]
 ok $? "--host --csv: the VMs' rows only (all VMs' would count their exits twice in a sum)"
+head -4 "$hv" >"$tmp/gone.view"
+echo 'all exits 0 cycles 0' >>"$tmp/gone.view"
+ec --host --replay="$tmp/gone.view"
+same_text "no VM has exited since the module was loaded" "--host, no exit yet: one line, no empty table of all VMs"
+head -4 "$hv" >"$tmp/gone.view"
+printf '%s\n' 'all exits 5 cycles 100' 'all reason 114 CPUID exits 5 cycles 100' >>"$tmp/gone.view"
+ec --host --replay="$tmp/gone.view"
+[ "$rc" -eq 0 ] && [ "$(head -1 "$tmp/out")" = "no VM now running has exited" ] &&
+	grep -q '^0x072 CPUID  *5 ' "$tmp/out"
+ok $? "--host, the VMs gone: says so, then all VMs' exits"
 
 ec --host --replay="$hv" --proc="$proc" --vm=300 --all
 grep -q '^0x000 READ_CR0  *0  *0  *-  *0\.0 yes$' "$tmp/out" &&
