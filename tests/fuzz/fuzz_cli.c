@@ -23,7 +23,7 @@ static void print_all_formats(FILE *out, const struct ec_snapshot *snap)
 {
 	enum ec_col_id cols[EC_NR_COLS];
 	struct ec_view v = { snap, EC_MODE_REASONS, EC_FMT_TABLE, cols, 0,
-			     true, 1.0, NULL };
+			     true, 1.0, NULL, false };
 	int f;
 
 	for (f = EC_FMT_TABLE; f <= EC_FMT_CSV; f++) {
