@@ -146,15 +146,12 @@ static __always_inline void ec_add(u64 *p, u64 n)
 }
 
 /*
- * This CPU's host totals take this_cpu_add() on h (ec_host, read once:
- * an ec_add() could alias it): one add to a %gs-relative address, with
- * no per-CPU pointer to compute first.
- */
-
-/*
  * An exit of @slot, counted in the vCPU's and this CPU's; its @cycles
  * added at the entry that ends it. Only the field that changes is
- * written: the exit path's cost is in these few adds.
+ * written: the exit path's cost is in these few adds. This CPU's host
+ * totals take this_cpu_add() on h (ec_host, read once: an ec_add() could
+ * alias it): one add to a %gs-relative address, with no per-CPU pointer
+ * to compute first.
  */
 static __always_inline void ec_count_one(struct ec_vcpu *v, unsigned int slot)
 {
